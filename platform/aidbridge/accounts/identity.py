@@ -1,0 +1,62 @@
+"""Who is asking: session users on pages, bearer tokens on the API; then the tenant scope.
+
+The current tenant is resolved once per request, right here, from the
+authenticated user. Everything after that reads through the tenant scope.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, g, request
+from sqlalchemy import select
+
+from aidbridge.accounts import service
+from aidbridge.accounts.models import User
+from aidbridge.extensions import db, login_manager
+from aidbridge.tenancy import all_tenants, enter_tenant, leave
+
+
+def _is_api_request() -> bool:
+    return request.blueprint == "api"
+
+
+@login_manager.user_loader
+def load_session_user(session_id: str) -> User | None:
+    # The API authenticates by token only, so a browser session cannot be used
+    # to make API calls without a CSRF check.
+    if _is_api_request():
+        return None
+    user_id, _, version = session_id.partition(":")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    with all_tenants():
+        user = db.session.scalar(select(User).where(User.id == int(user_id)))
+    if user is None or user.session_version != int(version):
+        return None
+    if not user.active or not user.tenant.is_active:
+        return None
+    return user
+
+
+@login_manager.request_loader
+def load_token_user(req) -> User | None:
+    if not _is_api_request():
+        return None
+    scheme, _, token = req.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return None
+    return service.user_for_token(token.strip())
+
+
+def init_identity(app: Flask) -> None:
+    from flask_login import current_user
+
+    @app.before_request
+    def _enter_tenant_scope():
+        if current_user.is_authenticated:
+            g.tenant_scope = enter_tenant(current_user.tenant_id)
+
+    @app.teardown_request
+    def _leave_tenant_scope(exc):
+        token = g.pop("tenant_scope", None)
+        if token is not None:
+            leave(token)

@@ -1,0 +1,118 @@
+"""Marshmallow schemas for tenants, users and tokens. Pure: no queries, no request."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, ValidationError, fields, validate, validates
+
+from aidbridge.accounts.credit_code import credit_code_error
+from aidbridge.accounts.models import Role, TenantStatus, TenantType
+
+USERNAME = validate.Regexp(
+    r"^[A-Za-z0-9][A-Za-z0-9_.@-]{2,79}$",
+    error="3–80 letters, digits or . _ - @, starting with a letter or digit",
+)
+PASSWORD = validate.Length(min=10, max=200, error="must be 10 to 200 characters")
+AREA_CODE = validate.Regexp(r"^\d{6}(\d{3}){0,2}$", error="an area code has 6, 9 or 12 digits")
+
+
+class TenantSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    type = fields.Enum(TenantType)
+    name = fields.String()
+    credit_code = fields.String()
+    jurisdiction_code = fields.String()
+    jurisdiction_name = fields.Function(lambda t: t.jurisdiction.name)
+    policy_pack = fields.String()
+    status = fields.Enum(TenantStatus)
+    created_at = fields.AwareDateTime()
+
+
+class AccountSchema(Schema):
+    username = fields.String(required=True, validate=USERNAME)
+    full_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    email = fields.Email(load_default=None, allow_none=True)
+    password = fields.String(required=True, load_only=True, validate=PASSWORD)
+
+
+class TenantCreateSchema(Schema):
+    type = fields.Enum(
+        TenantType, required=True,
+        validate=validate.OneOf([TenantType.bureau, TenantType.charity, TenantType.agency]),
+    )
+    name = fields.String(required=True, validate=validate.Length(min=2, max=200))
+    credit_code = fields.String(required=True)
+    jurisdiction_code = fields.String(required=True, validate=AREA_CODE)
+    policy_pack = fields.String(load_default=None, validate=validate.Length(max=40))
+    admin = fields.Nested(AccountSchema, required=True)
+
+    @validates("credit_code")
+    def _credit_code(self, value: str, **kwargs) -> None:
+        error = credit_code_error(value)
+        if error:
+            raise ValidationError(error)
+
+
+class TenantStatusSchema(Schema):
+    status = fields.Enum(TenantStatus, required=True)
+
+
+class UserSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    username = fields.String()
+    full_name = fields.String()
+    email = fields.String(allow_none=True)
+    active = fields.Boolean()
+    roles = fields.Function(lambda u: sorted(str(r) for r in u.roles))
+    last_login_at = fields.AwareDateTime(allow_none=True)
+    created_at = fields.AwareDateTime()
+
+
+class UserCreateSchema(AccountSchema):
+    roles = fields.List(
+        fields.Enum(Role), required=True,
+        validate=validate.Length(min=1, error="give the user at least one role"),
+    )
+
+
+class UserUpdateSchema(Schema):
+    full_name = fields.String(validate=validate.Length(min=1, max=100))
+    email = fields.Email(allow_none=True)
+    roles = fields.List(
+        fields.Enum(Role), validate=validate.Length(min=1, error="give the user at least one role")
+    )
+
+
+class UserActiveSchema(Schema):
+    active = fields.Boolean(required=True)
+
+
+class PasswordResetSchema(Schema):
+    password = fields.String(required=True, load_only=True, validate=PASSWORD)
+
+
+class TokenSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    prefix = fields.String(metadata={"description": "first characters, to tell tokens apart"})
+    username = fields.Function(lambda t: t.user.username)
+    created_at = fields.AwareDateTime()
+    expires_at = fields.AwareDateTime(allow_none=True)
+    revoked_at = fields.AwareDateTime(allow_none=True)
+    last_used_at = fields.AwareDateTime(allow_none=True)
+
+
+class TokenCreateSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    expires_in_days = fields.Integer(
+        load_default=None, allow_none=True, validate=validate.Range(min=1, max=3650)
+    )
+
+
+class TokenCreatedSchema(TokenSchema):
+    token = fields.String(metadata={"description": "the token itself: shown this once only"})
+
+
+class MeSchema(Schema):
+    user = fields.Nested(UserSchema)
+    tenant = fields.Nested(TenantSchema)
+    permissions = fields.List(fields.String())

@@ -1,0 +1,437 @@
+"""Tenants, users, roles, passwords, API tokens and sign-in: every rule and write."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from functools import cache
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from aidbridge.accounts.models import (
+    ApiToken,
+    LoginAttempt,
+    Role,
+    RoleGrant,
+    Tenant,
+    TenantStatus,
+    TenantType,
+    User,
+)
+from aidbridge.accounts.permissions import ASSIGNABLE_ROLES
+from aidbridge.areas.service import get_area, pack_for_area
+from aidbridge.audit import service as audit
+from aidbridge.db import utcnow
+from aidbridge.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyAttempts
+from aidbridge.extensions import db
+from aidbridge.tenancy import all_tenants, current_tenant_id, tenant_context
+
+# argon2id with the library's current recommended parameters (RFC 9106).
+_hasher = PasswordHasher()
+TOKEN_PREFIX = "abt_"
+
+
+# --- passwords ---------------------------------------------------------------------
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def password_matches(user: User, password: str) -> bool:
+    try:
+        return _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+
+@cache
+def _dummy_hash() -> str:
+    return _hasher.hash(secrets.token_hex(8))
+
+
+# --- snapshots for the audit log ---------------------------------------------------------
+
+
+def tenant_snapshot(tenant: Tenant) -> dict:
+    return {
+        "type": str(tenant.type),
+        "name": tenant.name,
+        "credit_code": tenant.credit_code,
+        "jurisdiction_code": tenant.jurisdiction_code,
+        "policy_pack": tenant.policy_pack,
+        "status": str(tenant.status),
+    }
+
+
+def user_snapshot(user: User) -> dict:
+    return {
+        "username": user.username,
+        "full_name": user.full_name,
+        "email": user.email,
+        "active": user.active,
+        "roles": sorted(str(r) for r in user.roles),
+    }
+
+
+# --- tenants (platform operator) ---------------------------------------------------------
+
+
+def create_tenant(data: dict) -> tuple[Tenant, User]:
+    """Create a tenant and its first administrator, in one transaction."""
+    jurisdiction = get_area(data["jurisdiction_code"])
+    if jurisdiction is None:
+        raise InvalidInput.field("jurisdiction_code", "unknown administrative area code")
+    pack = data.get("policy_pack") or pack_for_area(jurisdiction)
+    if pack is None:
+        raise InvalidInput.field(
+            "policy_pack", "no policy pack covers this jurisdiction; name one explicitly"
+        )
+    with all_tenants():
+        if db.session.scalar(select(Tenant.id).where(Tenant.credit_code == data["credit_code"])):
+            raise Conflict.field("credit_code", "a tenant with this credit code already exists")
+        _check_username_free(data["admin"]["username"], field="admin.username")
+    tenant = Tenant(
+        type=TenantType(data["type"]),
+        name=data["name"],
+        credit_code=data["credit_code"],
+        jurisdiction_code=jurisdiction.code,
+        policy_pack=pack,
+        status=TenantStatus.active,
+    )
+    db.session.add(tenant)
+    db.session.flush()
+    with tenant_context(tenant.id):
+        admin = _new_user(tenant, data["admin"], roles={Role.admin})
+        audit.record(
+            "tenant.created", "tenant", tenant.id, tenant_id=tenant.id,
+            after=tenant_snapshot(tenant),
+        )
+        audit.record(
+            "user.created", "user", admin.id, tenant_id=tenant.id, after=user_snapshot(admin)
+        )
+        _commit_or_conflict()
+    return tenant, admin
+
+
+def set_tenant_status(tenant: Tenant, status: TenantStatus) -> Tenant:
+    if tenant.type == TenantType.operator and status == TenantStatus.suspended:
+        raise Forbidden.field("status", "the platform operator's own organisation cannot be suspended")
+    if tenant.status == status:
+        return tenant
+    before = tenant_snapshot(tenant)
+    tenant.status = status
+    with tenant_context(tenant.id):
+        audit.record(
+            f"tenant.{'suspended' if status == TenantStatus.suspended else 'activated'}",
+            "tenant", tenant.id, tenant_id=tenant.id,
+            before={"status": before["status"]}, after={"status": str(status)},
+        )
+        db.session.commit()
+    return tenant
+
+
+def list_tenants(tenant_type: TenantType | None = None) -> list[Tenant]:
+    query = select(Tenant).order_by(Tenant.type, Tenant.name)
+    if tenant_type:
+        query = query.where(Tenant.type == tenant_type)
+    return list(db.session.scalars(query))
+
+
+def get_tenant(tenant_id: int) -> Tenant:
+    tenant = db.session.get(Tenant, tenant_id)
+    if tenant is None:
+        raise NotFound("no such tenant")
+    return tenant
+
+
+# --- users (tenant admin) -------------------------------------------------------------------
+
+
+def _check_username_free(username: str, field: str = "username") -> None:
+    with all_tenants():
+        taken = db.session.scalar(select(User.id).where(func.lower(User.username) == username.lower()))
+    if taken:
+        raise Conflict.field(field, "this username is already taken")
+
+
+def _check_roles(tenant: Tenant, roles: set[Role]) -> None:
+    allowed = ASSIGNABLE_ROLES[tenant.type]
+    refused = sorted(str(r) for r in roles - allowed)
+    if refused:
+        raise InvalidInput.field("roles", f"not available to this organisation: {', '.join(refused)}")
+    if not roles:
+        raise InvalidInput.field("roles", "give the user at least one role")
+
+
+def _new_user(tenant: Tenant, data: dict, roles: set[Role]) -> User:
+    user = User(
+        tenant_id=tenant.id,
+        username=data["username"],
+        full_name=data["full_name"],
+        email=data.get("email"),
+        password_hash=hash_password(data["password"]),
+        active=True,
+    )
+    user.role_grants = [RoleGrant(tenant_id=tenant.id, role=r) for r in sorted(roles)]
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def create_user(tenant: Tenant, data: dict) -> User:
+    roles = {Role(r) for r in data["roles"]}
+    _check_roles(tenant, roles)
+    _check_username_free(data["username"])
+    user = _new_user(tenant, data, roles)
+    audit.record("user.created", "user", user.id, tenant_id=tenant.id, after=user_snapshot(user))
+    _commit_or_conflict()
+    return user
+
+
+def update_user(tenant: Tenant, user: User, data: dict, actor: User) -> User:
+    before = user_snapshot(user)
+    if "roles" in data:
+        roles = {Role(r) for r in data["roles"]}
+        _check_roles(tenant, roles)
+        if user.id == actor.id and Role.admin in user.roles and Role.admin not in roles:
+            raise InvalidInput.field("roles", "you cannot remove your own administrator role")
+        if Role.admin not in roles:
+            _keep_one_admin(user)
+        user.role_grants = [RoleGrant(tenant_id=tenant.id, role=r) for r in sorted(roles)]
+    for name in ("full_name", "email"):
+        if name in data:
+            setattr(user, name, data[name])
+    old, new = audit.changes(before, user_snapshot(user))
+    if new:
+        audit.record("user.updated", "user", user.id, tenant_id=tenant.id, before=old, after=new)
+    db.session.commit()
+    return user
+
+
+def _keep_one_admin(user: User) -> None:
+    """A tenant must keep at least one active administrator."""
+    if Role.admin not in user.roles or not user.active:
+        return
+    others = db.session.scalar(
+        select(func.count(User.id))
+        .join(RoleGrant, RoleGrant.user_id == User.id)
+        .where(RoleGrant.role == Role.admin, User.active.is_(True), User.id != user.id)
+    )
+    if not others:
+        raise InvalidInput.field("roles", "the organisation must keep at least one active administrator")
+
+
+def set_user_active(tenant: Tenant, user: User, active: bool, actor: User) -> User:
+    if user.active == active:
+        return user
+    if not active:
+        if user.id == actor.id:
+            raise InvalidInput.field("active", "you cannot deactivate your own account")
+        _keep_one_admin(user)
+        user.session_version += 1
+        _revoke_all_tokens(user)
+    user.active = active
+    audit.record(
+        "user.activated" if active else "user.deactivated", "user", user.id,
+        tenant_id=tenant.id, before={"active": not active}, after={"active": active},
+    )
+    db.session.commit()
+    return user
+
+
+def reset_password(tenant: Tenant, user: User, password: str) -> User:
+    user.password_hash = hash_password(password)
+    # Existing sessions of this user end; tokens stay (they are revoked separately).
+    user.session_version += 1
+    audit.record("user.password_reset", "user", user.id, tenant_id=tenant.id)
+    db.session.commit()
+    return user
+
+
+def list_users(include_inactive: bool = True) -> list[User]:
+    query = select(User).order_by(User.active.desc(), User.username)
+    if not include_inactive:
+        query = query.where(User.active.is_(True))
+    return list(db.session.scalars(query))
+
+
+def _commit_or_conflict() -> None:
+    """Commit; a unique constraint lost to a concurrent request becomes a clean 409."""
+    try:
+        db.session.commit()
+    except IntegrityError as exc:
+        db.session.rollback()
+        detail = str(exc.orig).lower()
+        field = "credit_code" if "credit_code" in detail else "username"
+        raise Conflict.field(field, "already taken") from exc
+
+
+# --- API tokens -------------------------------------------------------------------------------
+
+
+def _digest(token: str) -> str:
+    # Tokens are 256-bit random, so a fast hash is enough (a slow one would add nothing).
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_token(user: User, name: str, expires_in_days: int | None) -> tuple[ApiToken, str]:
+    """Create a token; the plain value is returned once and never stored."""
+    plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        tenant_id=user.tenant_id,
+        user_id=user.id,
+        name=name,
+        prefix=plain[:12],
+        digest=_digest(plain),
+        expires_at=utcnow() + timedelta(days=expires_in_days) if expires_in_days else None,
+    )
+    db.session.add(token)
+    db.session.flush()
+    audit.record(
+        "token.created", "api_token", token.id, tenant_id=user.tenant_id,
+        after={"name": name, "user": user.username, "prefix": token.prefix,
+               "expires_at": token.expires_at.isoformat() if token.expires_at else None},
+    )
+    db.session.commit()
+    return token, plain
+
+
+def revoke_token(token: ApiToken) -> ApiToken:
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        audit.record(
+            "token.revoked", "api_token", token.id, tenant_id=token.tenant_id,
+            after={"name": token.name, "prefix": token.prefix},
+        )
+        db.session.commit()
+    return token
+
+
+def _revoke_all_tokens(user: User) -> None:
+    now = utcnow()
+    for token in db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+    ):
+        token.revoked_at = now
+
+
+def visible_tokens(user: User, everyone: bool) -> list[ApiToken]:
+    query = select(ApiToken).order_by(ApiToken.created_at.desc())
+    if not everyone:
+        query = query.where(ApiToken.user_id == user.id)
+    return list(db.session.scalars(query))
+
+
+def user_for_token(plain: str) -> User | None:
+    """The active user a bearer token stands for, or None. Marks the token used."""
+    if not plain.startswith(TOKEN_PREFIX):
+        return None
+    with all_tenants():
+        token = db.session.scalar(select(ApiToken).where(ApiToken.digest == _digest(plain)))
+        if token is None or token.revoked_at is not None:
+            return None
+        if token.expires_at is not None and token.expires_at <= utcnow():
+            return None
+        user = token.user
+        if not user.active or not user.tenant.is_active:
+            return None
+        token.last_used_at = utcnow()
+        db.session.commit()
+    return user
+
+
+# --- sign-in ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SignInRefused(Exception):
+    reason: str  # invalid | throttled | inactive | suspended
+
+
+def _recent_failures(column, value: str, since: datetime) -> int:
+    return db.session.scalar(
+        select(func.count(LoginAttempt.id)).where(
+            column == value, LoginAttempt.succeeded.is_(False), LoginAttempt.at >= since
+        )
+    )
+
+
+def authenticate(username: str, password: str, address: str) -> User:
+    """Check a sign-in; raises :class:`SignInRefused`. Every attempt is recorded."""
+    config = current_app.config
+    key = username.strip().lower()
+    since = utcnow() - config["LOGIN_WINDOW"]
+    with all_tenants():
+        user = db.session.scalar(select(User).where(func.lower(User.username) == key))
+
+    throttled = (
+        _recent_failures(LoginAttempt.username, key, since)
+        >= config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+        or _recent_failures(LoginAttempt.address, address, since)
+        >= config["LOGIN_MAX_FAILURES_PER_ADDRESS"]
+    )
+    if throttled:
+        refusal = "throttled"
+    elif user is None:
+        _burn_time(password)
+        refusal = "invalid"
+    elif not password_matches(user, password):
+        refusal = "invalid"
+    elif not user.active:
+        refusal = "inactive"
+    elif not user.tenant.is_active:
+        refusal = "suspended"
+    else:
+        refusal = None
+
+    db.session.add(LoginAttempt(username=key, address=address, succeeded=refusal is None, at=utcnow()))
+    if user is not None:
+        with tenant_context(user.tenant_id):
+            if refusal is None:
+                user.last_login_at = utcnow()
+            audit.record(
+                "auth.signed_in" if refusal is None else "auth.sign_in_failed",
+                "user", user.id, tenant_id=user.tenant_id, actor=user,
+                after=None if refusal is None else {"reason": refusal},
+            )
+            db.session.commit()
+    else:
+        db.session.commit()
+    if refusal:
+        raise SignInRefused(refusal)
+    return user
+
+
+def _burn_time(password: str) -> None:
+    """Verify against a throw-away hash so "no such user" takes as long as a wrong password."""
+    try:
+        _hasher.verify(_dummy_hash(), password)
+    except VerificationError:
+        pass
+
+
+def record_sign_out(user: User) -> None:
+    audit.record("auth.signed_out", "user", user.id, tenant_id=user.tenant_id, actor=user)
+    db.session.commit()
+
+
+def purge_login_attempts(older_than: timedelta | None = None) -> int:
+    """Housekeeping job: attempts outside the throttling window serve no purpose."""
+    window = older_than or current_app.config["LOGIN_WINDOW"]
+    result = db.session.execute(
+        LoginAttempt.__table__.delete().where(LoginAttempt.at < utcnow() - window)
+    )
+    db.session.commit()
+    return result.rowcount
+
+
+def current_tenant() -> Tenant:
+    return get_tenant(current_tenant_id())

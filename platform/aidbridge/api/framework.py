@@ -1,0 +1,148 @@
+"""One decorator per API route: authenticate, authorise, parse, call, dump, document.
+
+Views stay thin: they receive validated data and return model objects (or a
+``select`` for lists, which is paginated here). Every route declared with
+:func:`endpoint` appears in the OpenAPI document with its schemas.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import wraps
+
+from flask import Blueprint, current_app, jsonify, request
+from flask_login import current_user
+from marshmallow import Schema, ValidationError, fields, validate
+from sqlalchemy import Select, func, select
+
+from aidbridge.accounts.permissions import Permission, can
+from aidbridge.errors import Forbidden, InvalidInput, ServiceError
+from aidbridge.extensions import db
+from aidbridge.tenancy import load_url_objects
+
+api = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+@dataclass
+class Route:
+    rule: str
+    method: str
+    view: str
+    summary: str
+    tag: str
+    body: type[Schema] | None
+    query: type[Schema] | None
+    response: type[Schema] | None
+    many: bool
+    status: int
+    permission: Permission | None
+    public: bool
+    errors: list[int] = field(default_factory=list)
+
+
+ROUTES: list[Route] = []
+
+
+class PageQuery(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=None, validate=validate.Range(min=1))
+
+
+class Unauthorized(ServiceError):
+    status = 401
+
+
+def _load(schema: Schema, payload) -> dict:
+    try:
+        return schema.load(payload)
+    except ValidationError as exc:
+        raise InvalidInput("the request has invalid fields", _flatten(exc.messages)) from exc
+
+
+def _flatten(messages, prefix: str = "") -> dict[str, list[str]]:
+    """marshmallow nests messages for nested schemas; name fields by dotted path."""
+    flat: dict[str, list[str]] = {}
+    if isinstance(messages, list):
+        return {prefix or "_schema": [str(m) for m in messages]}
+    for key, value in messages.items():
+        name = f"{prefix}.{key}" if prefix else str(key)
+        if isinstance(value, dict):
+            flat.update(_flatten(value, name))
+        else:
+            flat[name] = [str(m) for m in value]
+    return flat
+
+
+def _json_body() -> dict:
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        raise InvalidInput("the body must be a JSON object", {"_body": ["expected a JSON object"]})
+    return payload
+
+
+def _paginate(query: Select, args: dict) -> tuple[list, dict]:
+    config = current_app.config
+    per_page = min(args.get("per_page") or config["API_PAGE_SIZE"], config["API_MAX_PAGE_SIZE"])
+    page = args.get("page", 1)
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    items = list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
+    return items, {"page": page, "per_page": per_page, "total": total}
+
+
+def endpoint(
+    rule: str,
+    method: str = "GET",
+    *,
+    summary: str,
+    tag: str,
+    body: type[Schema] | None = None,
+    query: type[Schema] | None = None,
+    response: type[Schema] | None = None,
+    many: bool = False,
+    status: int = 200,
+    permission: Permission | None = Permission.use_api,
+    public: bool = False,
+    load: dict[str, type] | None = None,
+):
+    """Declare an API route.
+
+    ``load={"user_id": User}`` fetches the object through the tenant scope (a
+    foreign id is a 404, decided before any permission check) and passes it as
+    ``user``. The view is called as ``view(**objects, data=..., args=...)``.
+    """
+    load = load or {}
+
+    def decorator(view: Callable):
+        query_schema = query
+        if many and query_schema is None:
+            query_schema = PageQuery
+
+        @wraps(view)
+        def handler(**url_args):
+            if not public and not current_user.is_authenticated:
+                raise Unauthorized("send a valid API token: 'Authorization: Bearer <token>'")
+            kwargs = load_url_objects(load, url_args)
+            if not public and permission is not None and not can(current_user, permission):
+                raise Forbidden("your roles do not allow this")
+            if body is not None:
+                kwargs["data"] = _load(body(), _json_body())
+            if query_schema is not None:
+                kwargs["args"] = _load(query_schema(), request.args.to_dict())
+            result = view(**kwargs)
+            if response is None:
+                return ("", 204) if result is None else (jsonify(result), status)
+            if many:
+                items, meta = _paginate(result, kwargs["args"])
+                return jsonify({"items": response(many=True).dump(items), **meta}), status
+            return jsonify(response().dump(result)), status
+
+        handler.url_objects = load
+        api.add_url_rule(rule, endpoint=view.__name__, view_func=handler, methods=[method])
+        ROUTES.append(
+            Route(rule, method, view.__name__, summary, tag, body, query_schema, response,
+                  many, status, permission, public)
+        )
+        return handler
+
+    return decorator

@@ -1,0 +1,125 @@
+"""The application factory. It binds extensions and registers blueprints; nothing else.
+
+No connection, migration or write happens here or at import time.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, request, session
+from flask_babel import get_locale
+from werkzeug.exceptions import HTTPException
+
+from aidbridge.config import load_config
+from aidbridge.errors import ServiceError
+from aidbridge.extensions import babel, csrf, db, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _models() -> None:
+    """Import every model so metadata (and Alembic) see the whole schema."""
+    import aidbridge.accounts.models
+    import aidbridge.areas.models
+    import aidbridge.audit.models  # noqa: F401
+
+
+def _api_routes() -> None:
+    import aidbridge.accounts.api
+    import aidbridge.areas.api
+    import aidbridge.audit.api
+    import aidbridge.api.meta  # noqa: F401
+
+
+def _jobs() -> None:
+    import aidbridge.accounts.jobs  # noqa: F401
+
+
+def select_locale() -> str:
+    from flask import current_app
+
+    languages = current_app.config["LANGUAGES"]
+    chosen = session.get("language")
+    if chosen in languages:
+        return chosen
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(
+        "aidbridge",
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(ROOT / "instance"),
+    )
+    app.config.update(load_config())
+    if overrides:
+        app.config.update(overrides)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
+
+    _models()
+    _jobs()
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
+    login_manager.init_app(app)
+    login_manager.login_view = "site.sign_in"
+    login_manager.login_message = None
+    csrf.init_app(app)
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(Path(__file__).parent / "translations"),
+    )
+
+    from aidbridge.accounts.identity import init_identity
+
+    init_identity(app)
+    _register_blueprints(app)
+    _register_errors(app)
+
+    from aidbridge.cli import register_cli
+
+    register_cli(app)
+    app.jinja_env.globals["get_locale"] = get_locale
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from aidbridge.api import api
+    from aidbridge.web.views import site
+    from tenants import register_portals
+
+    _api_routes()
+    csrf.exempt(api)  # the API takes bearer tokens only, never the session cookie
+    app.register_blueprint(api)
+    app.register_blueprint(site)
+    register_portals(app)
+
+
+def _register_errors(app: Flask) -> None:
+    from flask import render_template
+
+    from aidbridge.api.errors import error_body, handle_service_error, wants_json
+
+    @app.errorhandler(ServiceError)
+    def _service_error(exc: ServiceError):
+        if wants_json():
+            return handle_service_error(exc)
+        db.session.rollback()
+        return render_template("error.html", status=exc.status, message=exc.message), exc.status
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        if wants_json():
+            return error_body(exc.code or 500, exc.description or exc.name)
+        return render_template("error.html", status=exc.code, message=exc.description), exc.code
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        db.session.rollback()
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        if wants_json():
+            return error_body(500, "internal error; nothing was saved")
+        return render_template("error.html", status=500, message=None), 500

@@ -1,0 +1,87 @@
+"""Configuration from the environment, read when the app is created.
+
+The defaults give the embedded mode: a SQLite file under ``instance/``, jobs run
+in process, demo data. ``DATABASE_URL`` and ``REDIS_URL`` switch to production
+services; ``AIDBRIDGE_ENV=production`` demands them and a real ``SECRET_KEY``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from datetime import timedelta
+from pathlib import Path
+
+EMBEDDED_SECRET = "embedded-mode-only-not-secret"
+MIN_SECRET_LENGTH = 32
+
+
+class ConfigError(RuntimeError):
+    """The environment does not allow the application to start safely."""
+
+
+def database_url(url: str | None, instance_dir: Path) -> str:
+    if not url:
+        return f"sqlite:///{instance_dir / 'aidbridge.sqlite3'}"
+    # Plain postgres URLs name no driver; we use psycopg 3.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    value = env.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_config(env: Mapping[str, str] | None = None) -> dict:
+    """Build the Flask config mapping from environment variables."""
+    env = os.environ if env is None else env
+    mode = env.get("AIDBRIDGE_ENV", "embedded").strip().lower() or "embedded"
+    if mode not in {"embedded", "production"}:
+        raise ConfigError(f"AIDBRIDGE_ENV must be 'embedded' or 'production', not {mode!r}.")
+    production = mode == "production"
+    instance_dir = Path(env.get("AIDBRIDGE_INSTANCE") or Path.cwd() / "instance")
+
+    secret = env.get("SECRET_KEY", "")
+    if production:
+        if len(secret) < MIN_SECRET_LENGTH:
+            raise ConfigError(
+                "AIDBRIDGE_ENV=production needs SECRET_KEY set to a random value of at least "
+                f"{MIN_SECRET_LENGTH} characters, e.g. "
+                "`python -c 'import secrets; print(secrets.token_hex(32))'`."
+            )
+        for name, why in (("DATABASE_URL", "PostgreSQL"), ("REDIS_URL", "the job queues")):
+            if not env.get(name):
+                raise ConfigError(f"AIDBRIDGE_ENV=production needs {name} ({why}).")
+
+    redis_url = env.get("REDIS_URL") or None
+    secure_cookies = _flag(env, "SESSION_COOKIE_SECURE", production)
+    return {
+        "AIDBRIDGE_ENV": mode,
+        "INSTANCE_DIR": str(instance_dir),
+        "SECRET_KEY": secret or EMBEDDED_SECRET,
+        "SQLALCHEMY_DATABASE_URI": database_url(env.get("DATABASE_URL"), instance_dir),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": redis_url,
+        # Without Redis, jobs run in process (embedded mode).
+        "JOBS_IN_PROCESS": redis_url is None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": secure_cookies,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SECURE": secure_cookies,
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=8),
+        "BABEL_DEFAULT_LOCALE": "zh",
+        "BABEL_DEFAULT_TIMEZONE": env.get("AIDBRIDGE_TIMEZONE", "Asia/Shanghai"),
+        "LANGUAGES": ("zh", "en"),
+        # Sign-in throttling: failures counted in a sliding window.
+        "LOGIN_WINDOW": timedelta(minutes=int(env.get("LOGIN_WINDOW_MINUTES", "15"))),
+        "LOGIN_MAX_FAILURES_PER_ACCOUNT": int(env.get("LOGIN_MAX_FAILURES_PER_ACCOUNT", "5")),
+        "LOGIN_MAX_FAILURES_PER_ADDRESS": int(env.get("LOGIN_MAX_FAILURES_PER_ADDRESS", "20")),
+        "API_PAGE_SIZE": 50,
+        "API_MAX_PAGE_SIZE": 200,
+    }

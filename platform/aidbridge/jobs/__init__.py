@@ -1,0 +1,63 @@
+"""Background jobs: RQ queues in production, run in process in embedded mode.
+
+Jobs are plain functions registered with :func:`job`; they take ids, never ORM
+objects, and must be safe to run twice. :func:`enqueue` is the one seam: with
+``REDIS_URL`` it puts the job on its named RQ queue, without it runs the job
+now, in process, exactly as a worker would (own session, tenant scope, commit).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import current_app
+from redis import Redis
+from rq import Queue
+
+QUEUES = ("default", "maintenance")
+JOBS: dict[str, Callable] = {}
+
+
+@dataclass(frozen=True)
+class Periodic:
+    """A job the scheduler runs every ``interval`` seconds."""
+
+    job: str
+    interval: int
+    queue: str = "maintenance"
+
+
+def job(name: str):
+    """Register a job function under a stable name (the name is what queues carry)."""
+
+    def decorator(func: Callable) -> Callable:
+        if name in JOBS:
+            raise ValueError(f"job {name!r} registered twice")
+        JOBS[name] = func
+        func.job_name = name
+        return func
+
+    return decorator
+
+
+def redis_connection() -> Redis:
+    return Redis.from_url(current_app.config["REDIS_URL"])
+
+
+def queue(name: str = "default") -> Queue:
+    if name not in QUEUES:
+        raise ValueError(f"unknown queue {name!r}")
+    return Queue(name, connection=redis_connection())
+
+
+def enqueue(name: str, *args, tenant_id: int | None = None, queue_name: str = "default", **kwargs):
+    """Run job ``name`` for ``tenant_id`` (None: a platform-wide job). Returns the RQ job
+    in production, the job's return value in process."""
+    from aidbridge.jobs.runner import run
+
+    if name not in JOBS:
+        raise ValueError(f"unknown job {name!r}")
+    if current_app.config["JOBS_IN_PROCESS"]:
+        return run(name, tenant_id, args, kwargs)
+    return queue(queue_name).enqueue(run, name, tenant_id, args, kwargs)

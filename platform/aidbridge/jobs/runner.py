@@ -1,0 +1,36 @@
+"""What a worker executes: one registered job inside an app context and a tenant scope."""
+
+from __future__ import annotations
+
+from flask import current_app, has_app_context
+
+from aidbridge.extensions import db
+from aidbridge.jobs import JOBS
+from aidbridge.tenancy import all_tenants, tenant_context
+
+
+def run(name: str, tenant_id: int | None, args: tuple = (), kwargs: dict | None = None):
+    """Run a job; its writes commit together or not at all."""
+    if has_app_context():
+        return _run(name, tenant_id, args, kwargs or {})
+    from aidbridge.app import create_app
+
+    with create_app().app_context():
+        return _run(name, tenant_id, args, kwargs or {})
+
+
+def _run(name: str, tenant_id: int | None, args: tuple, kwargs: dict):
+    func = JOBS[name]
+    scope = tenant_context(tenant_id) if tenant_id is not None else all_tenants()
+    in_process = current_app.config["JOBS_IN_PROCESS"]
+    with scope:
+        try:
+            result = func(*args, **kwargs)
+            db.session.commit()
+            return result
+        except Exception:
+            db.session.rollback()
+            raise
+        finally:
+            if not in_process:
+                db.session.remove()

@@ -1,0 +1,14 @@
+"""The portals: what each kind of tenant sees and does, as thin views over the core."""
+
+from flask import Flask
+
+
+def register_portals(app: Flask) -> None:
+    from tenants.admin.views import portal as admin
+    from tenants.agency.views import portal as agency
+    from tenants.bureau.views import portal as bureau
+    from tenants.charity.views import portal as charity
+    from tenants.operator.views import portal as operator
+
+    for blueprint in (bureau, charity, agency, operator, admin):
+        app.register_blueprint(blueprint)

@@ -1,0 +1,101 @@
+"""The platform operator's console: create, suspend and reactivate tenants."""
+
+from __future__ import annotations
+
+from flask import abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from marshmallow import ValidationError
+from sqlalchemy import select
+
+from aidbridge.accounts import service
+from aidbridge.accounts.models import Tenant, TenantStatus, TenantType
+from aidbridge.accounts.permissions import Permission
+from aidbridge.accounts.schemas import TenantCreateSchema
+from aidbridge.areas.models import Area, AreaLevel
+from aidbridge.errors import ServiceError
+from aidbridge.extensions import db
+from aidbridge.tenancy import url_objects
+from tenants.admin.forms import ConfirmForm
+from tenants.home import render_home
+from tenants.labels import TENANT_TYPE
+from tenants.operator.forms import TenantCreateForm
+from tenants.portal import apply_service_error, flash_done, make_portal, put_errors, requires
+
+portal = make_portal("operator", {TenantType.operator}, "/operator")
+JURISDICTION_LEVELS = (AreaLevel.province, AreaLevel.city, AreaLevel.district, AreaLevel.street)
+
+
+@portal.get("/")
+def home():
+    return render_home("operator/home.html")
+
+
+@portal.get("/tenants")
+@requires(Permission.manage_tenants)
+def tenants():
+    return render_template(
+        "operator/tenants.html", tenants=service.list_tenants(), confirm=ConfirmForm()
+    )
+
+
+def _tenant_form() -> TenantCreateForm:
+    form = TenantCreateForm()
+    form.type.choices = [
+        (str(t), str(TENANT_TYPE[t])) for t in (TenantType.bureau, TenantType.charity, TenantType.agency)
+    ]
+    areas = db.session.scalars(
+        select(Area).where(Area.level.in_(JURISDICTION_LEVELS)).order_by(Area.path)
+    )
+    form.jurisdiction_code.choices = [
+        (a.code, f"{'　' * JURISDICTION_LEVELS.index(a.level)}{a.name} ({a.code})") for a in areas
+    ]
+    return form
+
+
+@portal.route("/tenants/new", methods=["GET", "POST"])
+@requires(Permission.manage_tenants)
+def new_tenant():
+    form = _tenant_form()
+    if form.validate_on_submit():
+        payload = {
+            "type": form.type.data,
+            "name": form.name.data,
+            "credit_code": (form.credit_code.data or "").strip(),
+            "jurisdiction_code": form.jurisdiction_code.data,
+            "admin": {
+                "username": form.admin_username.data,
+                "full_name": form.admin_full_name.data,
+                "email": form.admin_email.data or None,
+                "password": form.admin_password.data,
+            },
+        }
+        try:
+            tenant, admin = service.create_tenant(TenantCreateSchema().load(payload))
+        except ServiceError as error:
+            db.session.rollback()
+            apply_service_error(form, error)
+        except ValidationError as exc:
+            put_errors(form, exc.messages)
+        else:
+            flash_done(_("Tenant %(name)s created; its administrator is %(user)s.",
+                         name=tenant.name, user=admin.username))
+            return redirect(url_for("operator.tenants"))
+    return render_template("operator/tenant_form.html", form=form), 422 if form.errors else 200
+
+
+@portal.post("/tenants/<int:tenant_id>/status")
+@requires(Permission.manage_tenants)
+@url_objects(tenant_id=Tenant)
+def set_status(tenant: Tenant):
+    status = request.form.get("status")
+    if not ConfirmForm().validate() or status not in set(TenantStatus):
+        abort(400)
+    status = TenantStatus(status)
+    try:
+        service.set_tenant_status(tenant, status)
+    except ServiceError as error:
+        db.session.rollback()
+        apply_service_error(ConfirmForm(), error)
+    else:
+        flash_done(_("%(name)s is now %(status)s.", name=tenant.name, status=status))
+    return redirect(url_for("operator.tenants"))

@@ -1,0 +1,84 @@
+"""What every portal shares: the blueprint guard, forms checked by the core's schemas."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Blueprint, abort, flash
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from marshmallow import Schema, ValidationError
+
+from aidbridge.accounts.models import TenantType
+from aidbridge.accounts.permissions import Permission, can
+from aidbridge.errors import ServiceError
+
+
+def make_portal(name: str, tenant_types: set[TenantType] | None, url_prefix: str) -> Blueprint:
+    """A blueprint whose pages exist only for signed-in users of the given tenant types.
+
+    For anyone else the pages do not exist (404), as another tenant's objects don't.
+    """
+    portal = Blueprint(name, __name__, url_prefix=url_prefix)
+
+    @portal.before_request
+    @login_required
+    def _guard():
+        if tenant_types is not None and current_user.tenant.type not in tenant_types:
+            abort(404)
+
+    return portal
+
+
+def requires(permission: Permission):
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if not can(current_user, permission):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def load_form(form, schema: Schema, fields: list[str] | None = None) -> dict | None:
+    """Validate a submitted form with the same schema the API uses.
+
+    Returns the loaded data, or None after putting each message on its field.
+    """
+    names = fields or [f.name for f in form if f.name != "csrf_token"]
+    payload = {name: form[name].data for name in names if form[name].data not in (None, "")}
+    try:
+        return schema.load(payload)
+    except ValidationError as exc:
+        put_errors(form, exc.messages)
+        return None
+
+
+def put_errors(form, messages: dict) -> None:
+    for name, reasons in messages.items():
+        if isinstance(reasons, dict):  # nested schema: "admin" → its own fields
+            put_errors(form, {f"{name}_{k}": v for k, v in reasons.items()})
+            continue
+        target = form[name] if name in form else None
+        if target is None:
+            flash("; ".join(map(str, reasons)), "error")
+        else:
+            target.errors = [*target.errors, *map(str, reasons)]
+
+
+def apply_service_error(form, error: ServiceError) -> None:
+    """Show a service's per-field refusal on the form, or as a message."""
+    if error.errors:
+        put_errors(form, {k.replace(".", "_"): v for k, v in error.errors.items()})
+    else:
+        flash(error.message, "error")
+
+
+def flash_done(message: str) -> None:
+    flash(message, "success")
+
+
+__all__ = ["_", "apply_service_error", "flash_done", "load_form", "make_portal", "requires"]
