@@ -6,6 +6,7 @@ FLASK := $(BIN)/flask --app wsgi
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 TRANSLATIONS := platform/aidbridge/translations
+MO := $(TRANSLATIONS)/zh/LC_MESSAGES/messages.mo
 
 .PHONY: run test test-sqlite test-postgres lint translations extract-messages worker scheduler clean
 
@@ -31,12 +32,14 @@ lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-translations: $(STAMP)
-	$(BIN)/pybabel compile -q -d $(TRANSLATIONS)
+translations: $(MO)
+
+$(MO): $(TRANSLATIONS)/zh/LC_MESSAGES/messages.po $(STAMP)
+	$(BIN)/pybabel compile -d $(TRANSLATIONS)
 
 extract-messages: $(STAMP)
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -o $(TRANSLATIONS)/messages.pot .
-	$(BIN)/pybabel update -q -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
 
 worker: $(STAMP)
 	$(FLASK) worker

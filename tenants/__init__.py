@@ -8,7 +8,9 @@ def register_portals(app: Flask) -> None:
     from tenants.agency.views import portal as agency
     from tenants.bureau.views import portal as bureau
     from tenants.charity.views import portal as charity
+    from tenants.labels import register_labels
     from tenants.operator.views import portal as operator
 
     for blueprint in (bureau, charity, agency, operator, admin):
         app.register_blueprint(blueprint)
+    register_labels(app)

@@ -1,9 +1,10 @@
 """Interface names of the glossary's codes, translated (GLOSSARY.md shows the Chinese terms)."""
 
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 
 from aidbridge.accounts.models import Role, TenantStatus, TenantType
-from aidbridge.accounts.permissions import Permission
+from aidbridge.accounts.permissions import Permission, can
 from aidbridge.areas.models import AreaLevel
 
 ROLE = {
@@ -39,9 +40,14 @@ def role_label(role) -> str:
     return str(ROLE[Role(role)])
 
 
+def current_user_permissions() -> set[str]:
+    return {str(p) for p in Permission if can(current_user, p)}
+
+
 def register_labels(app) -> None:
-    """Make the label tables available to every template."""
+    """Make the label tables (and the signed-in user's permissions) available to templates."""
     app.jinja_env.globals.update(
         ROLE=ROLE, TENANT_TYPE=TENANT_TYPE, TENANT_STATUS=TENANT_STATUS,
         PERMISSION=PERMISSION, AREA_LEVEL=AREA_LEVEL,
+        current_user_permissions=current_user_permissions,
     )

@@ -97,7 +97,9 @@ def _scope_reads(state: ORMExecuteState) -> None:
     if scope is ALL_TENANTS:
         return
     if scope is None:
-        if _touches_tenant_data(state):
+        # Loading the relationships of an object already held is not a new read
+        # across tenants; only top-level queries need a scope.
+        if not state.is_relationship_load and _touches_tenant_data(state):
             raise TenantScopeError(
                 "query on tenant-owned data with no tenant in scope; "
                 "use tenant_context() or all_tenants()"

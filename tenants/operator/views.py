@@ -17,7 +17,7 @@ from aidbridge.extensions import db
 from aidbridge.tenancy import url_objects
 from tenants.admin.forms import ConfirmForm
 from tenants.home import render_home
-from tenants.labels import TENANT_TYPE
+from tenants.labels import TENANT_STATUS, TENANT_TYPE
 from tenants.operator.forms import TenantCreateForm
 from tenants.portal import apply_service_error, flash_done, make_portal, put_errors, requires
 
@@ -97,5 +97,6 @@ def set_status(tenant: Tenant):
         db.session.rollback()
         apply_service_error(ConfirmForm(), error)
     else:
-        flash_done(_("%(name)s is now %(status)s.", name=tenant.name, status=status))
+        flash_done(_("%(name)s is now %(status)s.", name=tenant.name,
+                     status=TENANT_STATUS[status]))
     return redirect(url_for("operator.tenants"))

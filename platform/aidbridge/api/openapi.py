@@ -27,8 +27,9 @@ def _ref(schema: type[Schema]) -> dict:
     return {"$ref": f"#/components/schemas/{_name(schema)}"}
 
 
-def _name(schema: type[Schema]) -> str:
-    return schema.__name__.removesuffix("Schema")
+def _name(schema: type[Schema] | Schema) -> str:
+    cls = schema if isinstance(schema, type) else type(schema)
+    return cls.__name__.removesuffix("Schema")
 
 
 def _operation(route: Route) -> dict:
@@ -90,7 +91,7 @@ def build_spec(version: str) -> dict:
         title="AidBridge API",
         version=version,
         openapi_version="3.0.3",
-        plugins=[MarshmallowPlugin()],
+        plugins=[MarshmallowPlugin(schema_name_resolver=_name)],
         info={"description": "Social-assistance referral platform. All times are UTC."},
         servers=[{"url": "/api/v1"}],
     )
@@ -101,7 +102,9 @@ def build_spec(version: str) -> dict:
     for route in ROUTES:
         schemas.update(s for s in (route.body, route.response) if s is not None)
     for schema in sorted(schemas, key=_name):
-        spec.components.schema(_name(schema), schema=schema)
+        # Nested schemas were registered already by the plugin, under the same name.
+        if _name(schema) not in spec.components.schemas:
+            spec.components.schema(_name(schema), schema=schema)
     paths: dict[str, dict] = {}
     for route in ROUTES:
         path = _CONVERTER.sub(r"{\2}", route.rule)

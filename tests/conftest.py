@@ -1,0 +1,120 @@
+"""Fixtures: a session-wide app and schema, a transaction rolled back per test.
+
+The suite runs on SQLite by default. With ``TEST_DATABASE_URL`` it runs on that
+database (PostgreSQL in CI); with ``TEST_REDIS_URL`` the queue tests use real
+Redis and RQ. Under CI (``CI=true``) an unreachable service fails the run.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import sqlalchemy as sa
+from flask import g, has_app_context
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy.orm import scoped_session, sessionmaker
+
+from aidbridge import create_app, tenancy
+from aidbridge.areas.service import load_areas
+from aidbridge.config import database_url
+from aidbridge.extensions import db as _db
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or None
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL") or None
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def _reset_database(url: str) -> None:
+    """Start from an empty database so that the migrations build the whole schema."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+            conn.execute(sa.text("CREATE SCHEMA public"))
+    except sa.exc.OperationalError as exc:
+        message = f"TEST_DATABASE_URL is set but the database cannot be reached: {exc}"
+        if IN_CI:
+            raise RuntimeError(message) from exc
+        pytest.exit(message, returncode=3)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    if TEST_DATABASE_URL:
+        url = database_url(TEST_DATABASE_URL, tmp_path_factory.getbasetemp())
+        _reset_database(url)
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "WTF_CSRF_ENABLED": False,
+        "REDIS_URL": TEST_REDIS_URL,
+        "JOBS_IN_PROCESS": True,
+        "SESSION_COOKIE_SECURE": False,
+    })
+    app.test_client_class = ScopedClient
+    with app.app_context():
+        upgrade()
+        load_areas()
+        _db.session.remove()
+    yield app
+    with app.app_context():
+        _db.engine.dispose()
+
+
+@pytest.fixture
+def db(app):
+    """The database, inside one transaction that is rolled back after the test.
+
+    Services commit as usual; their commits become savepoints of the outer
+    transaction. The test body itself may read across tenants.
+    """
+    with app.app_context():
+        connection = _db.engine.connect()
+        outer = connection.begin()
+        original = _db.session
+        # A plain Session: Flask-SQLAlchemy's own would pick the engine, not this connection.
+        _db.session = scoped_session(
+            sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
+        )
+        try:
+            with tenancy.all_tenants():
+                yield _db
+        finally:
+            _db.session.remove()
+            _db.session = original
+            outer.rollback()
+            connection.close()
+
+
+class ScopedClient(FlaskClient):
+    """A test client whose requests start, like real ones, with no tenant in scope and
+    an empty ``g`` (the test's app context is shared with its requests)."""
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            g.__dict__.clear()
+        token = tenancy._scope.set(None)
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            tenancy._scope.reset(token)
+
+
+@pytest.fixture
+def client(app, db):
+    return app.test_client()
+
+
+@pytest.fixture
+def redis_url():
+    if not TEST_REDIS_URL:
+        if IN_CI:
+            pytest.fail("CI must set TEST_REDIS_URL: the queue tests need real Redis")
+        pytest.skip("TEST_REDIS_URL not set")
+    return TEST_REDIS_URL

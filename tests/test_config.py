@@ -1,0 +1,55 @@
+"""Run modes: embedded by default, production only with its services and a real secret."""
+
+import pytest
+
+from aidbridge import create_app
+from aidbridge.config import ConfigError, load_config
+
+PRODUCTION = {
+    "AIDBRIDGE_ENV": "production",
+    "SECRET_KEY": "x" * 40,
+    "DATABASE_URL": "postgresql://aidbridge@db/aidbridge",
+    "REDIS_URL": "redis://cache:6379/0",
+}
+
+
+def test_embedded_defaults_use_sqlite_under_instance_and_run_jobs_in_process(tmp_path):
+    config = load_config({"AIDBRIDGE_INSTANCE": str(tmp_path)})
+    assert config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'aidbridge.sqlite3'}"
+    assert config["JOBS_IN_PROCESS"] is True
+    assert config["BABEL_DEFAULT_LOCALE"] == "zh"
+
+
+def test_production_needs_a_real_secret_key():
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        load_config({**PRODUCTION, "SECRET_KEY": ""})
+    with pytest.raises(ConfigError, match="at least 32 characters"):
+        load_config({**PRODUCTION, "SECRET_KEY": "short"})
+
+
+@pytest.mark.parametrize("missing", ["DATABASE_URL", "REDIS_URL"])
+def test_production_needs_its_services(missing):
+    env = dict(PRODUCTION)
+    del env[missing]
+    with pytest.raises(ConfigError, match=missing):
+        load_config(env)
+
+
+def test_production_config_uses_psycopg_redis_and_secure_cookies():
+    config = load_config(PRODUCTION)
+    assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://aidbridge@db/aidbridge"
+    assert config["JOBS_IN_PROCESS"] is False
+    assert config["SESSION_COOKIE_SECURE"] is True
+    assert config["SESSION_COOKIE_HTTPONLY"] is True
+
+
+def test_unknown_mode_is_refused():
+    with pytest.raises(ConfigError, match="AIDBRIDGE_ENV"):
+        load_config({"AIDBRIDGE_ENV": "staging"})
+
+
+def test_create_app_refuses_production_without_secret(monkeypatch):
+    monkeypatch.setenv("AIDBRIDGE_ENV", "production")
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        create_app()
