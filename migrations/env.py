@@ -40,8 +40,10 @@ def _skip_empty_revisions(context_, revision, directives):
 
 def run_migrations_offline():
     context.configure(
-        url=config.get_main_option("sqlalchemy.url"), target_metadata=db.metadata,
-        literal_binds=True, **_configure_args(),
+        url=config.get_main_option("sqlalchemy.url"),
+        target_metadata=db.metadata,
+        literal_binds=True,
+        **_configure_args(),
     )
     with context.begin_transaction():
         context.run_migrations()

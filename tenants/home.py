@@ -10,6 +10,4 @@ from aidbridge.accounts.permissions import Permission, can
 def render_home(template: str):
     tenant = current_user.tenant
     allowed = [p for p in Permission if can(current_user, p)]
-    return render_template(
-        template, tenant=tenant, users=service.list_users(), allowed=allowed
-    )
+    return render_template(template, tenant=tenant, users=service.list_users(), allowed=allowed)

@@ -47,7 +47,10 @@ def current_user_permissions() -> set[str]:
 def register_labels(app) -> None:
     """Make the label tables (and the signed-in user's permissions) available to templates."""
     app.jinja_env.globals.update(
-        ROLE=ROLE, TENANT_TYPE=TENANT_TYPE, TENANT_STATUS=TENANT_STATUS,
-        PERMISSION=PERMISSION, AREA_LEVEL=AREA_LEVEL,
+        ROLE=ROLE,
+        TENANT_TYPE=TENANT_TYPE,
+        TENANT_STATUS=TENANT_STATUS,
+        PERMISSION=PERMISSION,
+        AREA_LEVEL=AREA_LEVEL,
         current_user_permissions=current_user_permissions,
     )

@@ -49,14 +49,16 @@ def app(tmp_path_factory):
         _reset_database(url)
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
-    app = create_app({
-        "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": url,
-        "WTF_CSRF_ENABLED": False,
-        "REDIS_URL": TEST_REDIS_URL,
-        "JOBS_IN_PROCESS": True,
-        "SESSION_COOKIE_SECURE": False,
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": url,
+            "WTF_CSRF_ENABLED": False,
+            "REDIS_URL": TEST_REDIS_URL,
+            "JOBS_IN_PROCESS": True,
+            "SESSION_COOKIE_SECURE": False,
+        }
+    )
     app.test_client_class = ScopedClient
     with app.app_context():
         upgrade()
@@ -99,6 +101,7 @@ class ScopedClient(FlaskClient):
     def open(self, *args, **kwargs):
         if has_app_context():
             g.__dict__.clear()
+            _db.session.expire_all()  # a real request starts with a fresh session
         token = tenancy._scope.set(None)
         try:
             return super().open(*args, **kwargs)

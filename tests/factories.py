@@ -25,27 +25,34 @@ def credit_code(prefix: str = "52320600") -> str:
 
 
 def make_tenant(
-    type: TenantType | str = TenantType.bureau,
+    kind: TenantType | str = TenantType.bureau,
     name: str | None = None,
     jurisdiction: str = "320600",
     policy_pack: str | None = None,
 ) -> Tenant:
     n = next(_serial)
     tenant = Tenant(
-        type=TenantType(type), name=name or f"测试机构{n}", credit_code=credit_code(),
-        jurisdiction_code=jurisdiction, policy_pack=policy_pack or "nantong",
+        type=TenantType(kind),
+        name=name or f"测试机构{n}",
+        credit_code=credit_code(),
+        jurisdiction_code=jurisdiction,
+        policy_pack=policy_pack or "nantong",
     )
     db.session.add(tenant)
     db.session.commit()
     return tenant
 
 
-def make_user(tenant: Tenant, *roles: Role | str, username: str | None = None,
-              active: bool = True) -> User:
+def make_user(
+    tenant: Tenant, *roles: Role | str, username: str | None = None, active: bool = True
+) -> User:
     roles = roles or (Role.caseworker,)
     user = User(
-        tenant_id=tenant.id, username=username or f"user{next(_serial)}",
-        full_name=f"测试用户{next(_serial)}", password_hash=_password_hash(), active=active,
+        tenant_id=tenant.id,
+        username=username or f"user{next(_serial)}",
+        full_name=f"测试用户{next(_serial)}",
+        password_hash=_password_hash(),
+        active=active,
     )
     user.role_grants = [RoleGrant(tenant_id=tenant.id, role=Role(r)) for r in roles]
     db.session.add(user)

@@ -19,14 +19,26 @@ def test_platform_folder_is_a_source_root_not_a_package():
     assert (ROOT / "platform" / "aidbridge" / "__init__.py").is_file()
     assert not (ROOT / "platform" / "__init__.py").exists()
     stdlib = Path(sysconfig.get_paths()["stdlib"]).resolve()
-    shadows = [p for p in sys.path if p and Path(p).resolve() != stdlib
-               and (Path(p, "platform.py").exists() or Path(p, "platform", "__init__.py").exists())]
+    shadows = [
+        p
+        for p in sys.path
+        if p
+        and Path(p).resolve() != stdlib
+        and (Path(p, "platform.py").exists() or Path(p, "platform", "__init__.py").exists())
+    ]
     assert shadows == []
 
 
 def test_requested_top_level_layout_exists():
-    for name in ("pyproject.toml", "platform", "tenants", "migrations", "templates", "tests",
-                 "wsgi.py"):
+    for name in (
+        "pyproject.toml",
+        "platform",
+        "tenants",
+        "migrations",
+        "templates",
+        "tests",
+        "wsgi.py",
+    ):
         assert (ROOT / name).exists(), name
     for portal in ("bureau", "charity", "agency"):
         assert (ROOT / "tenants" / portal / "views.py").is_file()

@@ -31,5 +31,3 @@ def test_migration_file_names_are_date_prefixed(app):
     for script in _scripts(app).walk_revisions():
         name = script.path.rsplit("/", 1)[-1]
         assert name[:8].isdigit() and name[8] == "_", name
-
-

@@ -1,11 +1,11 @@
 """The tenant scope is enforced by the ORM, not by each caller."""
 
 import pytest
+from factories import make_tenant, make_user
 from sqlalchemy import select, update
 
 from aidbridge.accounts.models import User
 from aidbridge.tenancy import TenantScopeError, all_tenants, tenant_context
-from factories import make_tenant, make_user
 
 
 @pytest.fixture
@@ -22,7 +22,7 @@ def _reset_scope():
 
 
 def test_reads_see_only_the_current_tenant(db, two_tenants):
-    a, user_a, b, user_b = two_tenants
+    a, user_a, _b, user_b = two_tenants
     with tenant_context(a.id):
         users = db.session.scalars(select(User)).all()
     assert user_a in users and user_b not in users
@@ -56,7 +56,7 @@ def test_bulk_update_cannot_reach_another_tenant(db, two_tenants):
 
 
 def test_writing_another_tenants_row_is_refused(db, two_tenants):
-    a, _user_a, b, user_b = two_tenants
+    a, _user_a, _b, user_b = two_tenants
     with tenant_context(a.id):
         user_b.full_name = "hijacked"
         with pytest.raises(TenantScopeError):

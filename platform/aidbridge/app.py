@@ -26,10 +26,7 @@ def _models() -> None:
 
 
 def _api_routes() -> None:
-    import aidbridge.accounts.api
-    import aidbridge.areas.api
-    import aidbridge.audit.api
-    import aidbridge.api.meta  # noqa: F401
+    pass
 
 
 def _jobs() -> None:

@@ -51,7 +51,7 @@ def _load_demo() -> None:
 
     with all_tenants():
         accounts = load_demo()
-    click.echo("\nDemo accounts (password for all: %s):" % DEMO_PASSWORD)
+    click.echo(f"\nDemo accounts (password for all: {DEMO_PASSWORD}):")
     for tenant_name, username, roles in accounts:
         click.echo(f"  {username:<22} {', '.join(roles):<32} {tenant_name}")
 

@@ -2,8 +2,9 @@
 
 Every tenant-owned model mixes in :class:`TenantOwned`. The current tenant is
 resolved once per request (or passed explicitly to a job) and held in a context
-variable. Every ORM ``SELECT`` (and bulk ``UPDATE``/``DELETE``) touching a tenant-owned model is then filtered to
-that tenant automatically, including relationship loads; with no tenant in
+variable. Every ORM ``SELECT`` (and bulk ``UPDATE``/``DELETE``) touching a
+tenant-owned model is then filtered to that tenant automatically, including
+relationship loads; with no tenant in
 context such a query raises instead of returning everybody's rows. Writes are
 checked at flush: a new row takes the current tenant, and a row of another tenant
 cannot be inserted or changed.

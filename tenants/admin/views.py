@@ -6,7 +6,6 @@ from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-
 from aidbridge.accounts import service
 from aidbridge.accounts.models import ApiToken, User
 from aidbridge.accounts.permissions import ASSIGNABLE_ROLES, Permission, can
@@ -41,7 +40,9 @@ def _role_choices():
 @portal.get("/users")
 def users():
     return render_template(
-        "admin/users.html", users=service.list_users(), form=ConfirmForm(),
+        "admin/users.html",
+        users=service.list_users(),
+        form=ConfirmForm(),
         may_manage=can(current_user, Permission.manage_users),
     )
 
@@ -86,8 +87,11 @@ def edit_user(user: User):
                 flash_done(_("Changes to %(name)s saved.", name=user.username))
                 return redirect(url_for("admin.users"))
     return render_template(
-        "admin/user_form.html", form=form, user=user,
-        password_form=PasswordResetForm(prefix="pw"), confirm=ConfirmForm(),
+        "admin/user_form.html",
+        form=form,
+        user=user,
+        password_form=PasswordResetForm(prefix="pw"),
+        confirm=ConfirmForm(),
     ), _status(form)
 
 
@@ -102,7 +106,10 @@ def reset_password(user: User):
         edit.roles.choices = _role_choices()
         edit.roles.data = sorted(str(r) for r in user.roles)
         return render_template(
-            "admin/user_form.html", form=edit, user=user, password_form=form,
+            "admin/user_form.html",
+            form=edit,
+            user=user,
+            password_form=form,
             confirm=ConfirmForm(),
         ), 422
     service.reset_password(current_user.tenant, user, data["password"])
@@ -124,7 +131,8 @@ def set_active(user: User):
         apply_service_error(ConfirmForm(), error)
     else:
         flash_done(
-            _("%(name)s reactivated.", name=user.username) if active
+            _("%(name)s reactivated.", name=user.username)
+            if active
             else _("%(name)s deactivated.", name=user.username)
         )
     return redirect(url_for("admin.users"))
@@ -143,7 +151,10 @@ def tokens():
             form = TokenCreateForm(formdata=None)
     everyone = can(current_user, Permission.manage_users)
     return render_template(
-        "admin/tokens.html", form=form, created=created, confirm=ConfirmForm(),
+        "admin/tokens.html",
+        form=form,
+        created=created,
+        confirm=ConfirmForm(),
         tokens=service.visible_tokens(current_user, everyone=everyone),
     ), _status(form)
 
@@ -168,12 +179,12 @@ def audit():
         db.session.scalars(events_query().limit(AUDIT_PAGE + 1).offset((page - 1) * AUDIT_PAGE))
     )
     return render_template(
-        "admin/audit.html", events=events[:AUDIT_PAGE], page=page,
+        "admin/audit.html",
+        events=events[:AUDIT_PAGE],
+        page=page,
         has_more=len(events) > AUDIT_PAGE,
     )
 
 
 def _status(form) -> int:
     return 422 if form.errors else 200
-
-

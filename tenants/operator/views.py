@@ -41,7 +41,8 @@ def tenants():
 def _tenant_form() -> TenantCreateForm:
     form = TenantCreateForm()
     form.type.choices = [
-        (str(t), str(TENANT_TYPE[t])) for t in (TenantType.bureau, TenantType.charity, TenantType.agency)
+        (str(t), str(TENANT_TYPE[t]))
+        for t in (TenantType.bureau, TenantType.charity, TenantType.agency)
     ]
     areas = db.session.scalars(
         select(Area).where(Area.level.in_(JURISDICTION_LEVELS)).order_by(Area.path)
@@ -77,8 +78,13 @@ def new_tenant():
         except ValidationError as exc:
             put_errors(form, exc.messages)
         else:
-            flash_done(_("Tenant %(name)s created; its administrator is %(user)s.",
-                         name=tenant.name, user=admin.username))
+            flash_done(
+                _(
+                    "Tenant %(name)s created; its administrator is %(user)s.",
+                    name=tenant.name,
+                    user=admin.username,
+                )
+            )
             return redirect(url_for("operator.tenants"))
     return render_template("operator/tenant_form.html", form=form), 422 if form.errors else 200
 
@@ -97,6 +103,5 @@ def set_status(tenant: Tenant):
         db.session.rollback()
         apply_service_error(ConfirmForm(), error)
     else:
-        flash_done(_("%(name)s is now %(status)s.", name=tenant.name,
-                     status=TENANT_STATUS[status]))
+        flash_done(_("%(name)s is now %(status)s.", name=tenant.name, status=TENANT_STATUS[status]))
     return redirect(url_for("operator.tenants"))

@@ -1,12 +1,12 @@
 """Signing in and out: passwords, throttling, deactivated users, suspended tenants."""
 
 import pytest
+from factories import PASSWORD, make_tenant, make_user, sign_in
 from sqlalchemy import select
 
 from aidbridge.accounts import service
 from aidbridge.accounts.models import LoginAttempt, TenantStatus
 from aidbridge.audit.models import AuditEvent
-from factories import PASSWORD, make_tenant, make_user, sign_in
 
 
 @pytest.fixture
@@ -16,7 +16,8 @@ def user(db):
 
 def _post(client, username, password, address="10.1.1.1"):
     return client.post(
-        "/sign-in", data={"username": username, "password": password},
+        "/sign-in",
+        data={"username": username, "password": password},
         environ_base={"REMOTE_ADDR": address},
     )
 

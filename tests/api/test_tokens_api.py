@@ -3,11 +3,11 @@
 import hashlib
 from datetime import timedelta
 
+from factories import bearer, make_tenant, make_token, make_user
 from sqlalchemy import select
 
 from aidbridge.accounts.models import ApiToken
 from aidbridge.db import utcnow
-from factories import bearer, make_tenant, make_token, make_user
 
 
 def test_token_is_shown_once_and_stored_hashed(client, db):
@@ -70,6 +70,7 @@ def test_session_cookie_does_not_authenticate_the_api(client, db):
 
 def test_expiry_must_be_in_range(client):
     user = make_user(make_tenant())
-    response = client.post("/api/v1/tokens", json={"name": "x", "expires_in_days": 0},
-                           headers=bearer(make_token(user)))
+    response = client.post(
+        "/api/v1/tokens", json={"name": "x", "expires_in_days": 0}, headers=bearer(make_token(user))
+    )
     assert response.status_code == 422 and "expires_in_days" in response.json["errors"]

@@ -1,11 +1,11 @@
 """Tenant admins manage their users through the API; bad input names the field."""
 
 import pytest
+from factories import bearer, make_tenant, make_token, make_user
 from sqlalchemy import func, select
 
 from aidbridge.accounts.models import User
 from aidbridge.audit.models import AuditEvent
-from factories import bearer, make_tenant, make_token, make_user
 
 
 @pytest.fixture
@@ -18,8 +18,12 @@ def headers(admin):
     return bearer(make_token(admin))
 
 
-NEW_USER = {"username": "li.mei", "full_name": "李梅", "password": "a-long-password",
-            "roles": ["caseworker"]}
+NEW_USER = {
+    "username": "li.mei",
+    "full_name": "李梅",
+    "password": "a-long-password",
+    "roles": ["caseworker"],
+}
 
 
 def test_admin_creates_a_caseworker(client, db, admin, headers):
@@ -34,14 +38,17 @@ def test_admin_creates_a_caseworker(client, db, admin, headers):
     assert event.actor_id == admin.id and event.after["roles"] == ["caseworker"]
 
 
-@pytest.mark.parametrize(("change", "field"), [
-    ({"username": "x"}, "username"),
-    ({"password": "short"}, "password"),
-    ({"roles": []}, "roles"),
-    ({"roles": ["chief"]}, "roles.0"),
-    ({"email": "not-an-email"}, "email"),
-    ({"full_name": None}, "full_name"),
-])
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"username": "x"}, "username"),
+        ({"password": "short"}, "password"),
+        ({"roles": []}, "roles"),
+        ({"roles": ["chief"]}, "roles.0"),
+        ({"email": "not-an-email"}, "email"),
+        ({"full_name": None}, "full_name"),
+    ],
+)
 def test_bad_fields_are_named_and_nothing_is_written(client, db, headers, change, field):
     before = db.session.scalar(select(func.count(User.id)))
     response = client.post("/api/v1/users", json={**NEW_USER, **change}, headers=headers)
@@ -52,8 +59,9 @@ def test_bad_fields_are_named_and_nothing_is_written(client, db, headers, change
 
 
 def test_roles_a_tenant_cannot_grant(client, headers):
-    response = client.post("/api/v1/users", json={**NEW_USER, "roles": ["operator"]},
-                           headers=headers)
+    response = client.post(
+        "/api/v1/users", json={**NEW_USER, "roles": ["operator"]}, headers=headers
+    )
     assert response.status_code == 422
     assert "roles" in response.json["errors"]
 
@@ -85,14 +93,19 @@ def test_monitor_is_read_only(client, admin):
     headers = bearer(make_token(monitor))
     assert client.get("/api/v1/users", headers=headers).status_code == 200
     assert client.get("/api/v1/audit", headers=headers).status_code == 200
-    assert client.patch(f"/api/v1/users/{admin.id}", json={"full_name": "x"},
-                        headers=headers).status_code == 403
+    assert (
+        client.patch(
+            f"/api/v1/users/{admin.id}", json={"full_name": "x"}, headers=headers
+        ).status_code
+        == 403
+    )
 
 
 def test_admin_changes_roles_and_it_is_audited(client, db, admin, headers):
     user = make_user(admin.tenant, "caseworker")
-    response = client.patch(f"/api/v1/users/{user.id}", json={"roles": ["assessor", "caseworker"]},
-                            headers=headers)
+    response = client.patch(
+        f"/api/v1/users/{user.id}", json={"roles": ["assessor", "caseworker"]}, headers=headers
+    )
     assert response.status_code == 200 and response.json["roles"] == ["assessor", "caseworker"]
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "user.updated")).one()
     assert event.before == {"roles": ["caseworker"]}
@@ -100,11 +113,13 @@ def test_admin_changes_roles_and_it_is_audited(client, db, admin, headers):
 
 
 def test_admin_cannot_drop_own_admin_role_or_deactivate_self(client, admin, headers):
-    response = client.patch(f"/api/v1/users/{admin.id}", json={"roles": ["caseworker"]},
-                            headers=headers)
+    response = client.patch(
+        f"/api/v1/users/{admin.id}", json={"roles": ["caseworker"]}, headers=headers
+    )
     assert response.status_code == 422 and "roles" in response.json["errors"]
-    response = client.put(f"/api/v1/users/{admin.id}/active", json={"active": False},
-                          headers=headers)
+    response = client.put(
+        f"/api/v1/users/{admin.id}/active", json={"active": False}, headers=headers
+    )
     assert response.status_code == 422 and "active" in response.json["errors"]
 
 
@@ -112,7 +127,9 @@ def test_deactivated_user_loses_api_access(client, db, admin, headers):
     user = make_user(admin.tenant, "caseworker")
     token = make_token(user)
     assert client.get("/api/v1/me", headers=bearer(token)).status_code == 200
-    response = client.put(f"/api/v1/users/{user.id}/active", json={"active": False}, headers=headers)
+    response = client.put(
+        f"/api/v1/users/{user.id}/active", json={"active": False}, headers=headers
+    )
     assert response.status_code == 200 and response.json["active"] is False
     assert client.get("/api/v1/me", headers=bearer(token)).status_code == 401
 
@@ -124,12 +141,17 @@ def test_password_reset_ends_sessions(client, db, admin, headers):
     web = client.application.test_client()
     sign_in(web, user)
     assert web.get("/org/users").status_code == 200
-    response = client.put(f"/api/v1/users/{user.id}/password", json={"password": "another-secret-1"},
-                          headers=headers)
+    response = client.put(
+        f"/api/v1/users/{user.id}/password", json={"password": "another-secret-1"}, headers=headers
+    )
     assert response.status_code == 204
     assert web.get("/org/users").status_code == 302
-    assert web.post("/sign-in", data={"username": user.username,
-                                      "password": "another-secret-1"}).status_code == 302
+    assert (
+        web.post(
+            "/sign-in", data={"username": user.username, "password": "another-secret-1"}
+        ).status_code
+        == 302
+    )
 
 
 def test_users_list_is_paginated(client, admin, headers):

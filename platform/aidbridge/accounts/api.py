@@ -25,11 +25,15 @@ from aidbridge.accounts.schemas import (
 from aidbridge.api import endpoint
 from aidbridge.errors import NotFound
 
-# --- the signed-in user -----------------------------------------------------------------------
+# --- the signed-in user --------------------------------------------------------------------------
 
 
-@endpoint("/me", summary="The user the token belongs to, its tenant and permissions",
-          tag="account", response=MeSchema)
+@endpoint(
+    "/me",
+    summary="The user the token belongs to, its tenant and permissions",
+    tag="account",
+    response=MeSchema,
+)
 def me():
     return {
         "user": current_user,
@@ -43,83 +47,149 @@ def own_tenant():
     return current_user.tenant
 
 
-# --- tenants: platform operator -----------------------------------------------------------------
+# --- tenants: platform operator ------------------------------------------------------------------
 
 
-@endpoint("/tenants", summary="List tenants", tag="tenants", response=TenantSchema, many=True,
-          permission=Permission.manage_tenants)
+@endpoint(
+    "/tenants",
+    summary="List tenants",
+    tag="tenants",
+    response=TenantSchema,
+    many=True,
+    permission=Permission.manage_tenants,
+)
 def list_tenants(args):
     return select(Tenant).order_by(Tenant.type, Tenant.name)
 
 
-@endpoint("/tenants", "POST", summary="Create a tenant and its first administrator",
-          tag="tenants", body=TenantCreateSchema, response=TenantSchema, status=201,
-          permission=Permission.manage_tenants)
+@endpoint(
+    "/tenants",
+    "POST",
+    summary="Create a tenant and its first administrator",
+    tag="tenants",
+    body=TenantCreateSchema,
+    response=TenantSchema,
+    status=201,
+    permission=Permission.manage_tenants,
+)
 def create_tenant(data):
     tenant, _admin = service.create_tenant(data)
     return tenant
 
 
-@endpoint("/tenants/<int:tenant_id>", summary="One tenant", tag="tenants", response=TenantSchema,
-          permission=Permission.manage_tenants, load={"tenant_id": Tenant})
+@endpoint(
+    "/tenants/<int:tenant_id>",
+    summary="One tenant",
+    tag="tenants",
+    response=TenantSchema,
+    permission=Permission.manage_tenants,
+    load={"tenant_id": Tenant},
+)
 def get_tenant(tenant):
     return tenant
 
 
-@endpoint("/tenants/<int:tenant_id>/status", "PUT", summary="Suspend or reactivate a tenant",
-          tag="tenants", body=TenantStatusSchema, response=TenantSchema,
-          permission=Permission.manage_tenants, load={"tenant_id": Tenant})
+@endpoint(
+    "/tenants/<int:tenant_id>/status",
+    "PUT",
+    summary="Suspend or reactivate a tenant",
+    tag="tenants",
+    body=TenantStatusSchema,
+    response=TenantSchema,
+    permission=Permission.manage_tenants,
+    load={"tenant_id": Tenant},
+)
 def set_tenant_status(tenant, data):
     return service.set_tenant_status(tenant, TenantStatus(data["status"]))
 
 
-# --- users: tenant admin ---------------------------------------------------------------------------
+# --- users: tenant admin -------------------------------------------------------------------------
 
 
-@endpoint("/users", summary="Users of the caller's tenant", tag="users", response=UserSchema,
-          many=True)
+@endpoint(
+    "/users", summary="Users of the caller's tenant", tag="users", response=UserSchema, many=True
+)
 def list_users(args):
     return select(User).order_by(User.active.desc(), User.username)
 
 
-@endpoint("/users", "POST", summary="Create a user", tag="users", body=UserCreateSchema,
-          response=UserSchema, status=201, permission=Permission.manage_users)
+@endpoint(
+    "/users",
+    "POST",
+    summary="Create a user",
+    tag="users",
+    body=UserCreateSchema,
+    response=UserSchema,
+    status=201,
+    permission=Permission.manage_users,
+)
 def create_user(data):
     return service.create_user(current_user.tenant, data)
 
 
-@endpoint("/users/<int:user_id>", summary="One user", tag="users", response=UserSchema,
-          load={"user_id": User})
+@endpoint(
+    "/users/<int:user_id>",
+    summary="One user",
+    tag="users",
+    response=UserSchema,
+    load={"user_id": User},
+)
 def get_user(user):
     return user
 
 
-@endpoint("/users/<int:user_id>", "PATCH", summary="Change a user's name, e-mail or roles",
-          tag="users", body=UserUpdateSchema, response=UserSchema,
-          permission=Permission.manage_users, load={"user_id": User})
+@endpoint(
+    "/users/<int:user_id>",
+    "PATCH",
+    summary="Change a user's name, e-mail or roles",
+    tag="users",
+    body=UserUpdateSchema,
+    response=UserSchema,
+    permission=Permission.manage_users,
+    load={"user_id": User},
+)
 def update_user(user, data):
     return service.update_user(current_user.tenant, user, data, actor=current_user)
 
 
-@endpoint("/users/<int:user_id>/active", "PUT", summary="Deactivate or reactivate a user",
-          tag="users", body=UserActiveSchema, response=UserSchema,
-          permission=Permission.manage_users, load={"user_id": User})
+@endpoint(
+    "/users/<int:user_id>/active",
+    "PUT",
+    summary="Deactivate or reactivate a user",
+    tag="users",
+    body=UserActiveSchema,
+    response=UserSchema,
+    permission=Permission.manage_users,
+    load={"user_id": User},
+)
 def set_user_active(user, data):
     return service.set_user_active(current_user.tenant, user, data["active"], actor=current_user)
 
 
-@endpoint("/users/<int:user_id>/password", "PUT", summary="Set a new password for a user",
-          tag="users", body=PasswordResetSchema, status=204,
-          permission=Permission.manage_users, load={"user_id": User})
+@endpoint(
+    "/users/<int:user_id>/password",
+    "PUT",
+    summary="Set a new password for a user",
+    tag="users",
+    body=PasswordResetSchema,
+    status=204,
+    permission=Permission.manage_users,
+    load={"user_id": User},
+)
 def reset_password(user, data):
     service.reset_password(current_user.tenant, user, data["password"])
 
 
-# --- API tokens --------------------------------------------------------------------------------------
+# --- API tokens ----------------------------------------------------------------------------------
 
 
-@endpoint("/tokens", summary="Your API tokens (an administrator sees the tenant's)",
-          tag="tokens", response=TokenSchema, many=True)
+@endpoint(
+    "/tokens",
+    summary="Your API tokens (an administrator sees the tenant's)",
+    tag="tokens",
+    response=TokenSchema,
+    many=True,
+)
 def list_tokens(args):
     query = select(ApiToken).order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
     if not can(current_user, Permission.manage_users):
@@ -127,16 +197,29 @@ def list_tokens(args):
     return query
 
 
-@endpoint("/tokens", "POST", summary="Create an API token for yourself; shown once",
-          tag="tokens", body=TokenCreateSchema, response=TokenCreatedSchema, status=201)
+@endpoint(
+    "/tokens",
+    "POST",
+    summary="Create an API token for yourself; shown once",
+    tag="tokens",
+    body=TokenCreateSchema,
+    response=TokenCreatedSchema,
+    status=201,
+)
 def create_token(data):
     token, plain = service.create_token(current_user, data["name"], data["expires_in_days"])
     token.token = plain
     return token
 
 
-@endpoint("/tokens/<int:token_id>", "DELETE", summary="Revoke an API token", tag="tokens",
-          status=204, load={"token_id": ApiToken})
+@endpoint(
+    "/tokens/<int:token_id>",
+    "DELETE",
+    summary="Revoke an API token",
+    tag="tokens",
+    status=204,
+    load={"token_id": ApiToken},
+)
 def revoke_token(token):
     if token.user_id != current_user.id and not can(current_user, Permission.manage_users):
         raise NotFound("no such token")

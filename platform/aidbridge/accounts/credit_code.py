@@ -71,7 +71,7 @@ def check_character(first17: str) -> str:
     if len(first17) != CODE_LENGTH - 1:
         raise ValueError(f"expected 17 characters, got {len(first17)}")
     total = 0
-    for ch, weight in zip(first17, WEIGHTS):
+    for ch, weight in zip(first17, WEIGHTS, strict=False):
         try:
             total += _VALUES[ch] * weight
         except KeyError:

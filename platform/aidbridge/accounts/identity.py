@@ -52,6 +52,10 @@ def init_identity(app: Flask) -> None:
 
     @app.before_request
     def _enter_tenant_scope():
+        # Signing in and out acts across accounts (the new user is rarely the
+        # session's old one), so those pages scope what they touch themselves.
+        if request.blueprint == "site":
+            return
         if current_user.is_authenticated:
             g.tenant_scope = enter_tenant(current_user.tenant_id)
 

@@ -95,7 +95,9 @@ class User(UserMixin, TenantOwned, Timestamped, db.Model):
 
 
 class RoleGrant(TenantOwned, db.Model):
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
+    )
     role: Mapped[Role] = mapped_column(_enum(Role, "role"), primary_key=True)
 
     user: Mapped[User] = relationship(back_populates="role_grants")

@@ -36,7 +36,8 @@ class AccountSchema(Schema):
 
 class TenantCreateSchema(Schema):
     type = fields.Enum(
-        TenantType, required=True,
+        TenantType,
+        required=True,
         validate=validate.OneOf([TenantType.bureau, TenantType.charity, TenantType.agency]),
     )
     name = fields.String(required=True, validate=validate.Length(min=2, max=200))
@@ -69,7 +70,8 @@ class UserSchema(Schema):
 
 class UserCreateSchema(AccountSchema):
     roles = fields.List(
-        fields.Enum(Role), required=True,
+        fields.Enum(Role),
+        required=True,
         validate=validate.Length(min=1, error="give the user at least one role"),
     )
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import secrets
 from dataclasses import dataclass
-from functools import cache
 from datetime import datetime, timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -28,7 +29,7 @@ from aidbridge.accounts.permissions import ASSIGNABLE_ROLES
 from aidbridge.areas.service import get_area, pack_for_area
 from aidbridge.audit import service as audit
 from aidbridge.db import utcnow
-from aidbridge.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyAttempts
+from aidbridge.errors import Conflict, Forbidden, InvalidInput, NotFound
 from aidbridge.extensions import db
 from aidbridge.tenancy import all_tenants, current_tenant_id, tenant_context
 
@@ -49,7 +50,6 @@ def password_matches(user: User, password: str) -> bool:
         return _hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
-
 
 
 @cache
@@ -111,7 +111,10 @@ def create_tenant(data: dict) -> tuple[Tenant, User]:
     with tenant_context(tenant.id):
         admin = _new_user(tenant, data["admin"], roles={Role.admin})
         audit.record(
-            "tenant.created", "tenant", tenant.id, tenant_id=tenant.id,
+            "tenant.created",
+            "tenant",
+            tenant.id,
+            tenant_id=tenant.id,
             after=tenant_snapshot(tenant),
         )
         audit.record(
@@ -123,7 +126,9 @@ def create_tenant(data: dict) -> tuple[Tenant, User]:
 
 def set_tenant_status(tenant: Tenant, status: TenantStatus) -> Tenant:
     if tenant.type == TenantType.operator and status == TenantStatus.suspended:
-        raise Forbidden.field("status", "the platform operator's own organisation cannot be suspended")
+        raise Forbidden.field(
+            "status", "the platform operator's own organisation cannot be suspended"
+        )
     if tenant.status == status:
         return tenant
     before = tenant_snapshot(tenant)
@@ -131,8 +136,11 @@ def set_tenant_status(tenant: Tenant, status: TenantStatus) -> Tenant:
     with tenant_context(tenant.id):
         audit.record(
             f"tenant.{'suspended' if status == TenantStatus.suspended else 'activated'}",
-            "tenant", tenant.id, tenant_id=tenant.id,
-            before={"status": before["status"]}, after={"status": str(status)},
+            "tenant",
+            tenant.id,
+            tenant_id=tenant.id,
+            before={"status": before["status"]},
+            after={"status": str(status)},
         )
         db.session.commit()
     return tenant
@@ -157,7 +165,9 @@ def get_tenant(tenant_id: int) -> Tenant:
 
 def _check_username_free(username: str, field: str = "username") -> None:
     with all_tenants():
-        taken = db.session.scalar(select(User.id).where(func.lower(User.username) == username.lower()))
+        taken = db.session.scalar(
+            select(User.id).where(func.lower(User.username) == username.lower())
+        )
     if taken:
         raise Conflict.field(field, "this username is already taken")
 
@@ -166,7 +176,9 @@ def _check_roles(tenant: Tenant, roles: set[Role]) -> None:
     allowed = ASSIGNABLE_ROLES[tenant.type]
     refused = sorted(str(r) for r in roles - allowed)
     if refused:
-        raise InvalidInput.field("roles", f"not available to this organisation: {', '.join(refused)}")
+        raise InvalidInput.field(
+            "roles", f"not available to this organisation: {', '.join(refused)}"
+        )
     if not roles:
         raise InvalidInput.field("roles", "give the user at least one role")
 
@@ -226,7 +238,9 @@ def _keep_one_admin(user: User) -> None:
         .where(RoleGrant.role == Role.admin, User.active.is_(True), User.id != user.id)
     )
     if not others:
-        raise InvalidInput.field("roles", "the organisation must keep at least one active administrator")
+        raise InvalidInput.field(
+            "roles", "the organisation must keep at least one active administrator"
+        )
 
 
 def set_user_active(tenant: Tenant, user: User, active: bool, actor: User) -> User:
@@ -240,8 +254,12 @@ def set_user_active(tenant: Tenant, user: User, active: bool, actor: User) -> Us
         _revoke_all_tokens(user)
     user.active = active
     audit.record(
-        "user.activated" if active else "user.deactivated", "user", user.id,
-        tenant_id=tenant.id, before={"active": not active}, after={"active": active},
+        "user.activated" if active else "user.deactivated",
+        "user",
+        user.id,
+        tenant_id=tenant.id,
+        before={"active": not active},
+        after={"active": active},
     )
     db.session.commit()
     return user
@@ -296,9 +314,16 @@ def create_token(user: User, name: str, expires_in_days: int | None) -> tuple[Ap
     db.session.add(token)
     db.session.flush()
     audit.record(
-        "token.created", "api_token", token.id, tenant_id=user.tenant_id,
-        after={"name": name, "user": user.username, "prefix": token.prefix,
-               "expires_at": token.expires_at.isoformat() if token.expires_at else None},
+        "token.created",
+        "api_token",
+        token.id,
+        tenant_id=user.tenant_id,
+        after={
+            "name": name,
+            "user": user.username,
+            "prefix": token.prefix,
+            "expires_at": token.expires_at.isoformat() if token.expires_at else None,
+        },
     )
     db.session.commit()
     return token, plain
@@ -308,7 +333,10 @@ def revoke_token(token: ApiToken) -> ApiToken:
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         audit.record(
-            "token.revoked", "api_token", token.id, tenant_id=token.tenant_id,
+            "token.revoked",
+            "api_token",
+            token.id,
+            tenant_id=token.tenant_id,
             after={"name": token.name, "prefix": token.prefix},
         )
         db.session.commit()
@@ -392,14 +420,19 @@ def authenticate(username: str, password: str, address: str) -> User:
     else:
         refusal = None
 
-    db.session.add(LoginAttempt(username=key, address=address, succeeded=refusal is None, at=utcnow()))
+    db.session.add(
+        LoginAttempt(username=key, address=address, succeeded=refusal is None, at=utcnow())
+    )
     if user is not None:
         with tenant_context(user.tenant_id):
             if refusal is None:
                 user.last_login_at = utcnow()
             audit.record(
                 "auth.signed_in" if refusal is None else "auth.sign_in_failed",
-                "user", user.id, tenant_id=user.tenant_id, actor=user,
+                "user",
+                user.id,
+                tenant_id=user.tenant_id,
+                actor=user,
                 after=None if refusal is None else {"reason": refusal},
             )
             db.session.commit()
@@ -412,10 +445,8 @@ def authenticate(username: str, password: str, address: str) -> User:
 
 def _burn_time(password: str) -> None:
     """Verify against a throw-away hash so "no such user" takes as long as a wrong password."""
-    try:
+    with contextlib.suppress(VerificationError):
         _hasher.verify(_dummy_hash(), password)
-    except VerificationError:
-        pass
 
 
 def record_sign_out(user: User) -> None:

@@ -140,8 +140,20 @@ def endpoint(
         handler.url_objects = load
         api.add_url_rule(rule, endpoint=view.__name__, view_func=handler, methods=[method])
         ROUTES.append(
-            Route(rule, method, view.__name__, summary, tag, body, query_schema, response,
-                  many, status, permission, public)
+            Route(
+                rule,
+                method,
+                view.__name__,
+                summary,
+                tag,
+                body,
+                query_schema,
+                response,
+                many,
+                status,
+                permission,
+                public,
+            )
         )
         return handler
 

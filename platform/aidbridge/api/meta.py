@@ -6,7 +6,8 @@ from aidbridge.api import endpoint
 from aidbridge.api.openapi import build_spec
 
 
-@endpoint("/openapi.json", summary="This OpenAPI 3 document", tag="meta", public=True,
-          permission=None)
+@endpoint(
+    "/openapi.json", summary="This OpenAPI 3 document", tag="meta", public=True, permission=None
+)
 def openapi():
     return build_spec(current_app.config.get("API_VERSION", "1.0"))

@@ -18,7 +18,8 @@ class ErrorResponse(Schema):
     status = fields.Integer(required=True)
     message = fields.String(required=True)
     errors = fields.Dict(
-        keys=fields.String(), values=fields.List(fields.String()),
+        keys=fields.String(),
+        values=fields.List(fields.String()),
         metadata={"description": "messages per field, by dotted field name"},
     )
 
@@ -40,11 +41,16 @@ def _operation(route: Route) -> dict:
         "responses": {},
     }
     params = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": _TYPES.get(conv, "string")}}
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "schema": {"type": _TYPES.get(conv, "string")},
+        }
         for conv, name in _CONVERTER.findall(route.rule)
     ]
     if route.query is not None:
-        op["parameters"] = params + [{"in": "query", "schema": route.query}]
+        op["parameters"] = [*params, {"in": "query", "schema": route.query}]
     elif params:
         op["parameters"] = params
     if route.body is not None:
@@ -53,21 +59,23 @@ def _operation(route: Route) -> dict:
             "content": {"application/json": {"schema": _ref(route.body)}},
         }
     if route.response is None:
-        op["responses"][str(route.status if route.status != 200 else 204)] = {
-            "description": "done"
-        }
+        op["responses"][str(route.status if route.status != 200 else 204)] = {"description": "done"}
     elif route.many:
         op["responses"][str(route.status)] = {
             "description": "one page of results",
-            "content": {"application/json": {"schema": {
-                "type": "object",
-                "properties": {
-                    "items": {"type": "array", "items": _ref(route.response)},
-                    "page": {"type": "integer"},
-                    "per_page": {"type": "integer"},
-                    "total": {"type": "integer"},
-                },
-            }}},
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            "items": {"type": "array", "items": _ref(route.response)},
+                            "page": {"type": "integer"},
+                            "per_page": {"type": "integer"},
+                            "total": {"type": "integer"},
+                        },
+                    }
+                }
+            },
         }
     else:
         op["responses"][str(route.status)] = {

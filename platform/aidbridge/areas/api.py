@@ -7,8 +7,14 @@ from aidbridge.areas.models import Area
 from aidbridge.areas.schemas import AreaQuery, AreaSchema
 
 
-@endpoint("/areas", summary="Administrative areas, filtered by parent or level", tag="areas",
-          response=AreaSchema, many=True, query=AreaQuery)
+@endpoint(
+    "/areas",
+    summary="Administrative areas, filtered by parent or level",
+    tag="areas",
+    response=AreaSchema,
+    many=True,
+    query=AreaQuery,
+)
 def list_areas(args):
     query = select(Area).order_by(Area.code)
     if "parent" in args:
@@ -18,7 +24,12 @@ def list_areas(args):
     return query
 
 
-@endpoint("/areas/<area_code>", summary="One administrative area", tag="areas", response=AreaSchema,
-          load={"area_code": Area})
+@endpoint(
+    "/areas/<area_code>",
+    summary="One administrative area",
+    tag="areas",
+    response=AreaSchema,
+    load={"area_code": Area},
+)
 def get_area(area):
     return area

@@ -40,9 +40,7 @@ class Area(db.Model):
 
     parent: Mapped[Area | None] = relationship(remote_side=[code])
 
-    __table_args__ = (
-        Index("ix_area_path", "path", postgresql_ops={"path": "text_pattern_ops"}),
-    )
+    __table_args__ = (Index("ix_area_path", "path", postgresql_ops={"path": "text_pattern_ops"}),)
 
     def contains(self, other: Area) -> bool:
         return other.path.startswith(self.path)

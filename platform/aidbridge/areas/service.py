@@ -19,7 +19,9 @@ def pack_for_area(area: Area) -> str | None:
     """The policy pack of the nearest area, at or above this one, that issues one."""
     codes = [code for code in area.path.strip("/").split("/") if code]
     rows = db.session.execute(
-        select(Area.code, Area.policy_pack).where(Area.code.in_(codes), Area.policy_pack.isnot(None))
+        select(Area.code, Area.policy_pack).where(
+            Area.code.in_(codes), Area.policy_pack.isnot(None)
+        )
     ).all()
     packs = dict(rows)
     for code in reversed(codes):

@@ -2,6 +2,4 @@
 
 from aidbridge.jobs import Periodic
 
-PERIODIC: tuple[Periodic, ...] = (
-    Periodic("accounts.purge_login_attempts", interval=30 * 60),
-)
+PERIODIC: tuple[Periodic, ...] = (Periodic("accounts.purge_login_attempts", interval=30 * 60),)

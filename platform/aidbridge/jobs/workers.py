@@ -24,8 +24,11 @@ def run_scheduler() -> None:
     scheduler = CronScheduler(connection=redis_connection(), name="aidbridge")
     for periodic in PERIODIC:
         scheduler.register(
-            run, periodic.queue, args=(periodic.job, None, (), {}),
-            interval=periodic.interval, name=periodic.job,
+            run,
+            periodic.queue,
+            args=(periodic.job, None, (), {}),
+            interval=periodic.interval,
+            name=periodic.job,
         )
     scheduler.start()
 

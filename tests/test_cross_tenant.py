@@ -1,0 +1,132 @@
+"""Tenant isolation, walked over every registered route.
+
+Tenant A owns users, tokens and audit entries whose texts are unique markers.
+A user of tenant B (holding every role its tenant type allows) calls every route
+of the API and the portals with every method, putting A's objects into the URL
+arguments. A route argument must be declared with ``url_objects``/``load`` so the
+walk knows which object to put there; a new route joins this test by existing.
+
+Expected: A's tenant-owned objects are 404; no response, whatever its status,
+contains A's data; nothing of A's changes; nothing answers 500.
+"""
+
+from __future__ import annotations
+
+import pytest
+from factories import bearer, make_tenant, make_token, make_user, sign_in
+from sqlalchemy import select
+
+from aidbridge.accounts.models import ApiToken, Role, Tenant, TenantType, User
+from aidbridge.accounts.permissions import ASSIGNABLE_ROLES
+from aidbridge.areas.models import Area
+from aidbridge.tenancy import TenantOwned
+
+# URL arguments that name no object (a language code, a static file).
+PLAIN_ARGUMENTS = {("site.set_language", "code"): "en", ("static", "filename"): "app.css"}
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+MARK = "Zq7"  # in every text of tenant A, and nowhere else
+
+
+@pytest.fixture
+def foreign(db):
+    """Tenant A and its data, as the objects each model's URL argument will receive."""
+    tenant = make_tenant(TenantType.bureau, name="外部民政局")
+    admin = make_user(tenant, Role.admin, username=f"{MARK}admin")
+    admin.full_name = f"{MARK}管理员"
+    admin.email = f"{MARK}@example.cn"
+    make_user(tenant, Role.caseworker, username=f"{MARK}worker")
+    from aidbridge.accounts import service
+
+    token, _plain = service.create_token(admin, f"{MARK}token", None)
+    return {
+        "tenant": tenant,
+        "objects": {
+            User: admin.id,
+            ApiToken: token.id,
+            Tenant: tenant.id,
+            Area: tenant.jurisdiction_code,
+        },
+        "state": lambda: (
+            admin.active,
+            admin.full_name,
+            token.revoked_at,
+            tenant.status,
+            sorted(admin.roles),
+        ),
+    }
+
+
+def _routes(app):
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions[rule.endpoint]
+        declared = getattr(view, "url_objects", {})
+        methods = sorted(m for m in rule.methods if m in METHODS)
+        yield rule, declared, methods
+
+
+def _url(rule, declared, objects) -> tuple[str, bool]:
+    """The rule's URL with A's objects put in; whether one of them is tenant-owned."""
+    values, owned = {}, False
+    for argument in rule.arguments:
+        if (rule.endpoint, argument) in PLAIN_ARGUMENTS:
+            values[argument] = PLAIN_ARGUMENTS[(rule.endpoint, argument)]
+            continue
+        model = declared.get(argument)
+        assert model is not None, (
+            f"{rule.rule}: argument <{argument}> names no model; declare it with "
+            "url_objects(...) or endpoint(load=...) so isolation can be checked"
+        )
+        values[argument] = objects[model]
+        owned = owned or issubclass(model, TenantOwned)
+    return rule.build(values, append_unknown=False)[1], owned
+
+
+@pytest.mark.parametrize("viewer_type", list(TenantType))
+def test_no_route_gives_another_tenants_data(app, client, db, foreign, viewer_type):
+    viewer_tenant = make_tenant(viewer_type)
+    viewer = make_user(viewer_tenant, *ASSIGNABLE_ROLES[viewer_type])
+    headers = bearer(make_token(viewer))
+    sign_in(client, viewer)
+    before = foreign["state"]()
+    visited = 0
+    for rule, declared, methods in _routes(app):
+        url, owned = _url(rule, declared, foreign["objects"])
+        is_api = rule.endpoint.startswith("api.")
+        for method in methods:
+            if rule.endpoint == "site.sign_out":
+                continue  # would end the walk's own session
+            response = client.open(
+                url,
+                method=method,
+                headers=headers if is_api else None,
+                json={} if is_api and method != "GET" else None,
+            )
+            visited += 1
+            where = f"{method} {url} as {viewer_type}"
+            assert response.status_code != 500, where
+            if owned:
+                assert response.status_code == 404, f"{where}: {response.status_code}"
+            body = response.get_data(as_text=True)
+            response.close()
+            assert MARK not in body, where
+    assert visited > 30
+    db.session.expire_all()
+    assert foreign["state"]() == before
+
+
+def test_every_route_is_walked(app):
+    """Guard: the walk above covers every rule, so new routes are checked automatically."""
+    walked = {rule.endpoint for rule, _declared, methods in _routes(app) if methods}
+    assert walked == {rule.endpoint for rule in app.url_map.iter_rules()}
+
+
+def test_lists_stay_inside_the_tenant(client, db, foreign):
+    viewer = make_user(make_tenant(), Role.admin, Role.monitor)
+    headers = bearer(make_token(viewer))
+    users = client.get("/api/v1/users", headers=headers).json["items"]
+    assert [u["username"] for u in users] == [viewer.username]
+    tokens = client.get("/api/v1/tokens", headers=headers).json["items"]
+    assert {t["username"] for t in tokens} == {viewer.username}
+    audit = client.get("/api/v1/audit", headers=headers).json["items"]
+    assert audit and all(MARK not in str(e) for e in audit)
+    assert db.session.scalars(select(User).where(User.tenant_id == foreign["tenant"].id)).all()

@@ -1,0 +1,20 @@
+"""Demo data: loads through the services, twice without change, and can sign in."""
+
+from sqlalchemy import func, select
+
+from aidbridge.accounts.models import Tenant, TenantType, User
+from aidbridge.demo import DEMO_PASSWORD, DEMO_TENANTS, load_demo
+
+
+def test_demo_loads_once_and_its_accounts_sign_in(app, client, db):
+    with app.test_request_context():
+        load_demo()
+        load_demo()
+    assert db.session.scalar(select(func.count(Tenant.id))) == len(DEMO_TENANTS)
+    expected = sum(len(users) for *_rest, users in DEMO_TENANTS)
+    assert db.session.scalar(select(func.count(User.id))) == expected
+    types = set(db.session.scalars(select(Tenant.type)))
+    assert types == set(TenantType)
+    response = client.post("/sign-in", data={"username": "bureau.admin", "password": DEMO_PASSWORD})
+    assert response.status_code == 302
+    assert "南通市民政局" in client.get("/bureau/").text
