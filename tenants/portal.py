@@ -62,7 +62,7 @@ def put_errors(form, messages: dict) -> None:
         if isinstance(reasons, dict):  # nested schema: "admin" → its own fields
             put_errors(form, {f"{name}_{k}": v for k, v in reasons.items()})
             continue
-        target = form.get(name, None)
+        target = form[name] if name in form else None  # noqa: SIM401 (a form is no dict)
         if target is None:
             flash("; ".join(map(str, reasons)), "error")
         else:

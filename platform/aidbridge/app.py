@@ -5,6 +5,8 @@ No connection, migration or write happens here or at import time.
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 from pathlib import Path
 
 from flask import Flask, request, session
@@ -18,19 +20,16 @@ from aidbridge.extensions import babel, csrf, db, login_manager, migrate
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _models() -> None:
-    """Import every model so metadata (and Alembic) see the whole schema."""
-    import aidbridge.accounts.models
-    import aidbridge.areas.models
-    import aidbridge.audit.models  # noqa: F401
+# The bounded contexts of the core. Each may have `models`, `api` and `jobs`
+# modules; importing them registers tables, API routes and jobs.
+CONTEXTS = ("areas", "accounts", "audit")
 
 
-def _api_routes() -> None:
-    pass
-
-
-def _jobs() -> None:
-    import aidbridge.accounts.jobs  # noqa: F401
+def _load(part: str) -> None:
+    for context in CONTEXTS:
+        name = f"aidbridge.{context}.{part}"
+        if importlib.util.find_spec(name) is not None:
+            importlib.import_module(name)
 
 
 def select_locale() -> str:
@@ -56,8 +55,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
 
-    _models()
-    _jobs()
+    _load("models")
+    _load("jobs")
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), compare_type=True)
     login_manager.init_app(app)
@@ -88,7 +87,8 @@ def _register_blueprints(app: Flask) -> None:
     from aidbridge.web.views import site
     from tenants import register_portals
 
-    _api_routes()
+    _load("api")
+    importlib.import_module("aidbridge.api.meta")
     csrf.exempt(api)  # the API takes bearer tokens only, never the session cookie
     app.register_blueprint(api)
     app.register_blueprint(site)

@@ -32,7 +32,3 @@ class Forbidden(ServiceError):
 
 class NotFound(ServiceError):
     status = 404
-
-
-class TooManyAttempts(ServiceError):
-    status = 429
