@@ -6,6 +6,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
+from werkzeug.serving import run_simple
 
 from aidbridge.tenancy import all_tenants
 
@@ -90,7 +91,8 @@ def serve(host: str, port: int) -> None:
     if app.config["JOBS_IN_PROCESS"]:
         start_embedded_ticker(app)
     click.echo(f"AidBridge on http://{host}:{port}/")
-    app.run(host=host, port=port, use_reloader=False, threaded=True)
+    # app.run() is ignored inside the flask CLI, so serve with Werkzeug directly.
+    run_simple(host, port, app, use_reloader=False, threaded=True)
 
 
 def _require_redis() -> None:
