@@ -12,6 +12,8 @@ from marshmallow import Schema, ValidationError
 from aidbridge.accounts.models import TenantType
 from aidbridge.accounts.permissions import Permission, can
 from aidbridge.errors import ServiceError
+from aidbridge.extensions import db
+from aidbridge.i18n import translate
 
 
 def make_portal(name: str, tenant_types: set[TenantType] | None, url_prefix: str) -> Blueprint:
@@ -63,18 +65,20 @@ def put_errors(form, messages: dict) -> None:
             put_errors(form, {f"{name}_{k}": v for k, v in reasons.items()})
             continue
         target = form[name] if name in form else None  # noqa: SIM401 (a form is no dict)
+        reasons = [translate(str(r)) for r in reasons]
         if target is None:
-            flash("; ".join(map(str, reasons)), "error")
+            flash("; ".join(reasons), "error")
         else:
-            target.errors = [*target.errors, *map(str, reasons)]
+            target.errors = [*target.errors, *reasons]
 
 
 def apply_service_error(form, error: ServiceError) -> None:
-    """Show a service's per-field refusal on the form, or as a message."""
+    """Undo the refused request's writes; show the refusal on its fields, or as a message."""
+    db.session.rollback()
     if error.errors:
         put_errors(form, {k.replace(".", "_"): v for k, v in error.errors.items()})
     else:
-        flash(error.message, "error")
+        flash(translate(error.message), "error")
 
 
 def flash_done(message: str) -> None:

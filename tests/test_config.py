@@ -53,3 +53,23 @@ def test_create_app_refuses_production_without_secret(monkeypatch):
     monkeypatch.delenv("SECRET_KEY", raising=False)
     with pytest.raises(ConfigError, match="SECRET_KEY"):
         create_app()
+
+
+def test_trusted_proxy_gives_the_client_address(monkeypatch):
+    monkeypatch.setenv("TRUSTED_PROXIES", "1")
+    app = create_app({"TESTING": True})
+    seen = {}
+
+    @app.get("/whoami-test")
+    def whoami():
+        from flask import request
+
+        seen["addr"] = request.remote_addr
+        return ""
+
+    app.test_client().get(
+        "/whoami-test",
+        environ_base={"REMOTE_ADDR": "10.0.0.1"},
+        headers={"X-Forwarded-For": "203.0.113.7"},
+    )
+    assert seen["addr"] == "203.0.113.7"

@@ -9,13 +9,15 @@ import importlib
 import importlib.util
 from pathlib import Path
 
-from flask import Flask, request, session
+from flask import Flask, request
 from flask_babel import get_locale
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from aidbridge.config import load_config
 from aidbridge.errors import ServiceError
 from aidbridge.extensions import babel, csrf, db, login_manager, migrate
+from aidbridge.i18n import select_locale
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -32,16 +34,6 @@ def _load(part: str) -> None:
             importlib.import_module(name)
 
 
-def select_locale() -> str:
-    from flask import current_app
-
-    languages = current_app.config["LANGUAGES"]
-    chosen = session.get("language")
-    if chosen in languages:
-        return chosen
-    return current_app.config["BABEL_DEFAULT_LOCALE"]
-
-
 def create_app(overrides: dict | None = None) -> Flask:
     app = Flask(
         "aidbridge",
@@ -52,6 +44,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(load_config())
     if overrides:
         app.config.update(overrides)
+    if app.config["TRUSTED_PROXIES"]:
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.config["INSTANCE_DIR"]).mkdir(parents=True, exist_ok=True)
 
@@ -98,19 +93,21 @@ def _register_blueprints(app: Flask) -> None:
 def _register_errors(app: Flask) -> None:
     from flask import render_template
 
-    from aidbridge.api.errors import error_body, handle_service_error, wants_json
+    from aidbridge.api.errors import error_body, handle_http_error, handle_service_error, wants_json
+    from aidbridge.i18n import N_, translate
 
     @app.errorhandler(ServiceError)
     def _service_error(exc: ServiceError):
         if wants_json():
             return handle_service_error(exc)
         db.session.rollback()
-        return render_template("error.html", status=exc.status, message=exc.message), exc.status
+        message = translate(exc.message)
+        return render_template("error.html", status=exc.status, message=message), exc.status
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
         if wants_json():
-            return error_body(exc.code or 500, exc.description or exc.name)
+            return handle_http_error(exc)
         return render_template("error.html", status=exc.code, message=exc.description), exc.code
 
     @app.errorhandler(Exception)
@@ -118,5 +115,5 @@ def _register_errors(app: Flask) -> None:
         db.session.rollback()
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         if wants_json():
-            return error_body(500, "internal error; nothing was saved")
+            return error_body(500, N_("internal error; nothing was saved"))
         return render_template("error.html", status=500, message=None), 500

@@ -58,7 +58,6 @@ def new_user():
             try:
                 user = service.create_user(current_user.tenant, data)
             except ServiceError as error:
-                db.session.rollback()
                 apply_service_error(form, error)
             else:
                 flash_done(_("User %(name)s created.", name=user.username))
@@ -81,7 +80,6 @@ def edit_user(user: User):
             try:
                 service.update_user(current_user.tenant, user, data, actor=current_user)
             except ServiceError as error:
-                db.session.rollback()
                 apply_service_error(form, error)
             else:
                 flash_done(_("Changes to %(name)s saved.", name=user.username))
@@ -127,7 +125,6 @@ def set_active(user: User):
     try:
         service.set_user_active(current_user.tenant, user, active, actor=current_user)
     except ServiceError as error:
-        db.session.rollback()
         apply_service_error(ConfirmForm(), error)
     else:
         flash_done(

@@ -73,7 +73,6 @@ def new_tenant():
         try:
             tenant, admin = service.create_tenant(TenantCreateSchema().load(payload))
         except ServiceError as error:
-            db.session.rollback()
             apply_service_error(form, error)
         except ValidationError as exc:
             put_errors(form, exc.messages)
@@ -100,7 +99,6 @@ def set_status(tenant: Tenant):
     try:
         service.set_tenant_status(tenant, status)
     except ServiceError as error:
-        db.session.rollback()
         apply_service_error(ConfirmForm(), error)
     else:
         flash_done(_("%(name)s is now %(status)s.", name=tenant.name, status=TENANT_STATUS[status]))

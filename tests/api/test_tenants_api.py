@@ -114,3 +114,12 @@ def test_only_operators_manage_tenants(client, db):
     admin = make_user(make_tenant(), "admin")
     response = client.post("/api/v1/tenants", json=_payload(), headers=bearer(make_token(admin)))
     assert response.status_code == 403
+
+
+def test_credit_code_reasons_are_translated(client, db, operator_headers):
+    body = "52320613MJD000099"
+    wrong = "0" if check_character(body) != "0" else "1"
+    response = client.post(
+        "/api/v1/tenants", json=_payload(credit_code=body + wrong), headers=operator_headers
+    )
+    assert response.json["errors"]["credit_code"] == [f"校验码应为“{check_character(body)}”"]

@@ -70,7 +70,11 @@ def test_duplicate_username_is_a_conflict_even_across_tenants(client, db, header
     make_user(make_tenant(), username="li.mei")
     response = client.post("/api/v1/users", json=NEW_USER, headers=headers)
     assert response.status_code == 409
-    assert response.json["errors"] == {"username": ["this username is already taken"]}
+    assert response.json["errors"] == {"username": ["该用户名已被使用"]}
+    english = client.post(
+        "/api/v1/users", json=NEW_USER, headers={**headers, "Accept-Language": "en"}
+    )
+    assert english.json["errors"] == {"username": ["this username is already taken"]}
 
 
 def test_body_must_be_json(client, headers):

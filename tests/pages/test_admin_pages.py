@@ -110,3 +110,12 @@ def test_monitor_reads_the_audit_log(client, db):
     page = client.get("/org/audit")
     assert page.status_code == 200
     assert "user.created" in page.text and "zhou.jie" in page.text
+
+
+def test_form_errors_are_in_the_users_language(client, db):
+    sign_in(client, make_user(make_tenant(), "admin"))
+    page = client.post("/org/users/new", data={**NEW, "full_name": "", "password": "short"})
+    assert "此项为必填项。" in page.text and "须为 10 至 200 个字符" in page.text
+    client.post("/language/en")
+    page = client.post("/org/users/new", data={**NEW, "full_name": "", "password": "short"})
+    assert "Missing data for required field." in page.text

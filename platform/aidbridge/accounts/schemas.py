@@ -6,13 +6,15 @@ from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from aidbridge.accounts.credit_code import credit_code_error
 from aidbridge.accounts.models import Role, TenantStatus, TenantType
+from aidbridge.i18n import N_
 
 USERNAME = validate.Regexp(
     r"^[A-Za-z0-9][A-Za-z0-9_.@-]{2,79}$",
-    error="3–80 letters, digits or . _ - @, starting with a letter or digit",
+    error=N_("3–80 letters, digits or . _ - @, starting with a letter or digit"),
 )
-PASSWORD = validate.Length(min=10, max=200, error="must be 10 to 200 characters")
-AREA_CODE = validate.Regexp(r"^\d{6}(\d{3}){0,2}$", error="an area code has 6, 9 or 12 digits")
+PASSWORD = validate.Length(min=10, max=200, error=N_("must be 10 to 200 characters"))
+ONE_ROLE = validate.Length(min=1, error=N_("give the user at least one role"))
+AREA_CODE = validate.Regexp(r"^\d{6}(\d{3}){0,2}$", error=N_("an area code has 6, 9 or 12 digits"))
 
 
 class TenantSchema(Schema):
@@ -72,7 +74,7 @@ class UserCreateSchema(AccountSchema):
     roles = fields.List(
         fields.Enum(Role),
         required=True,
-        validate=validate.Length(min=1, error="give the user at least one role"),
+        validate=ONE_ROLE,
     )
 
 
@@ -80,7 +82,8 @@ class UserUpdateSchema(Schema):
     full_name = fields.String(validate=validate.Length(min=1, max=100))
     email = fields.Email(allow_none=True)
     roles = fields.List(
-        fields.Enum(Role), validate=validate.Length(min=1, error="give the user at least one role")
+        fields.Enum(Role),
+        validate=ONE_ROLE,
     )
 
 

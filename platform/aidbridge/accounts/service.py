@@ -31,6 +31,7 @@ from aidbridge.audit import service as audit
 from aidbridge.db import utcnow
 from aidbridge.errors import Conflict, Forbidden, InvalidInput, NotFound
 from aidbridge.extensions import db
+from aidbridge.i18n import N_
 from aidbridge.tenancy import all_tenants, current_tenant_id, tenant_context
 
 # argon2id with the library's current recommended parameters (RFC 9106).
@@ -88,15 +89,15 @@ def create_tenant(data: dict) -> tuple[Tenant, User]:
     """Create a tenant and its first administrator, in one transaction."""
     jurisdiction = get_area(data["jurisdiction_code"])
     if jurisdiction is None:
-        raise InvalidInput.field("jurisdiction_code", "unknown administrative area code")
+        raise InvalidInput.field("jurisdiction_code", N_("unknown administrative area code"))
     pack = data.get("policy_pack") or pack_for_area(jurisdiction)
     if pack is None:
         raise InvalidInput.field(
-            "policy_pack", "no policy pack covers this jurisdiction; name one explicitly"
+            "policy_pack", N_("no policy pack covers this jurisdiction; name one explicitly")
         )
     with all_tenants():
         if db.session.scalar(select(Tenant.id).where(Tenant.credit_code == data["credit_code"])):
-            raise Conflict.field("credit_code", "a tenant with this credit code already exists")
+            raise Conflict.field("credit_code", N_("a tenant with this credit code already exists"))
         _check_username_free(data["admin"]["username"], field="admin.username")
     tenant = Tenant(
         type=TenantType(data["type"]),
@@ -127,7 +128,7 @@ def create_tenant(data: dict) -> tuple[Tenant, User]:
 def set_tenant_status(tenant: Tenant, status: TenantStatus) -> Tenant:
     if tenant.type == TenantType.operator and status == TenantStatus.suspended:
         raise Forbidden.field(
-            "status", "the platform operator's own organisation cannot be suspended"
+            "status", N_("the platform operator's own organisation cannot be suspended")
         )
     if tenant.status == status:
         return tenant
@@ -156,7 +157,7 @@ def list_tenants(tenant_type: TenantType | None = None) -> list[Tenant]:
 def get_tenant(tenant_id: int) -> Tenant:
     tenant = db.session.get(Tenant, tenant_id)
     if tenant is None:
-        raise NotFound("no such tenant")
+        raise NotFound(N_("no such tenant"))
     return tenant
 
 
@@ -169,7 +170,7 @@ def _check_username_free(username: str, field: str = "username") -> None:
             select(User.id).where(func.lower(User.username) == username.lower())
         )
     if taken:
-        raise Conflict.field(field, "this username is already taken")
+        raise Conflict.field(field, N_("this username is already taken"))
 
 
 def _check_roles(tenant: Tenant, roles: set[Role]) -> None:
@@ -180,7 +181,7 @@ def _check_roles(tenant: Tenant, roles: set[Role]) -> None:
             "roles", f"not available to this organisation: {', '.join(refused)}"
         )
     if not roles:
-        raise InvalidInput.field("roles", "give the user at least one role")
+        raise InvalidInput.field("roles", N_("give the user at least one role"))
 
 
 def _new_user(tenant: Tenant, data: dict, roles: set[Role]) -> User:
@@ -214,7 +215,7 @@ def update_user(tenant: Tenant, user: User, data: dict, actor: User) -> User:
         roles = {Role(r) for r in data["roles"]}
         _check_roles(tenant, roles)
         if user.id == actor.id and Role.admin in user.roles and Role.admin not in roles:
-            raise InvalidInput.field("roles", "you cannot remove your own administrator role")
+            raise InvalidInput.field("roles", N_("you cannot remove your own administrator role"))
         if Role.admin not in roles:
             _keep_one_admin(user)
         user.role_grants = [RoleGrant(tenant_id=tenant.id, role=r) for r in sorted(roles)]
@@ -239,7 +240,7 @@ def _keep_one_admin(user: User) -> None:
     )
     if not others:
         raise InvalidInput.field(
-            "roles", "the organisation must keep at least one active administrator"
+            "roles", N_("the organisation must keep at least one active administrator")
         )
 
 
@@ -248,7 +249,7 @@ def set_user_active(tenant: Tenant, user: User, active: bool, actor: User) -> Us
         return user
     if not active:
         if user.id == actor.id:
-            raise InvalidInput.field("active", "you cannot deactivate your own account")
+            raise InvalidInput.field("active", N_("you cannot deactivate your own account"))
         _keep_one_admin(user)
         user.session_version += 1
         _revoke_all_tokens(user)
@@ -289,7 +290,7 @@ def _commit_or_conflict() -> None:
         db.session.rollback()
         detail = str(exc.orig).lower()
         field = "credit_code" if "credit_code" in detail else "username"
-        raise Conflict.field(field, "already taken") from exc
+        raise Conflict.field(field, N_("already taken")) from exc
 
 
 # --- API tokens -------------------------------------------------------------------------------

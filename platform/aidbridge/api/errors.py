@@ -7,6 +7,7 @@ from werkzeug.exceptions import HTTPException
 
 from aidbridge.errors import ServiceError
 from aidbridge.extensions import db
+from aidbridge.i18n import N_, translate, translate_errors
 
 
 def wants_json() -> bool:
@@ -14,7 +15,12 @@ def wants_json() -> bool:
 
 
 def error_body(status: int, message: str, errors: dict | None = None):
-    return jsonify({"status": status, "message": message, "errors": errors or {}}), status
+    body = {
+        "status": status,
+        "message": translate(message),
+        "errors": translate_errors(errors or {}),
+    }
+    return jsonify(body), status
 
 
 def handle_service_error(exc: ServiceError):
@@ -22,5 +28,15 @@ def handle_service_error(exc: ServiceError):
     return error_body(exc.status, exc.message, exc.errors)
 
 
+# Short messages for the statuses the API answers without a service error.
+HTTP_MESSAGES = {
+    400: N_("bad request"),
+    404: N_("no such object"),
+    405: N_("method not allowed on this resource"),
+    415: N_("send the body as application/json"),
+}
+
+
 def handle_http_error(exc: HTTPException):
-    return error_body(exc.code or 500, exc.description or exc.name)
+    code = exc.code or 500
+    return error_body(code, HTTP_MESSAGES.get(code, exc.description or exc.name))

@@ -19,6 +19,7 @@ from sqlalchemy import Select, func, select
 from aidbridge.accounts.permissions import Permission, can
 from aidbridge.errors import Forbidden, InvalidInput, ServiceError
 from aidbridge.extensions import db
+from aidbridge.i18n import N_
 from aidbridge.tenancy import load_url_objects
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -57,7 +58,7 @@ def _load(schema: Schema, payload) -> dict:
     try:
         return schema.load(payload)
     except ValidationError as exc:
-        raise InvalidInput("the request has invalid fields", _flatten(exc.messages)) from exc
+        raise InvalidInput(N_("the request has invalid fields"), _flatten(exc.messages)) from exc
 
 
 def _flatten(messages, prefix: str = "") -> dict[str, list[str]]:
@@ -77,7 +78,9 @@ def _flatten(messages, prefix: str = "") -> dict[str, list[str]]:
 def _json_body() -> dict:
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict):
-        raise InvalidInput("the body must be a JSON object", {"_body": ["expected a JSON object"]})
+        raise InvalidInput(
+            N_("the body must be a JSON object"), {"_body": [N_("expected a JSON object")]}
+        )
     return payload
 
 
@@ -121,10 +124,10 @@ def endpoint(
         @wraps(view)
         def handler(**url_args):
             if not public and not current_user.is_authenticated:
-                raise Unauthorized("send a valid API token: 'Authorization: Bearer <token>'")
+                raise Unauthorized(N_("send a valid API token: 'Authorization: Bearer <token>'"))
             kwargs = load_url_objects(load, url_args)
             if not public and permission is not None and not can(current_user, permission):
-                raise Forbidden("your roles do not allow this")
+                raise Forbidden(N_("your roles do not allow this"))
             if body is not None:
                 kwargs["data"] = _load(body(), _json_body())
             if query_schema is not None:

@@ -1,0 +1,79 @@
+"""Interface language.
+
+Message ids are English and stay plain strings in schemas and services (which
+must not depend on a request). ``N_`` marks them for the catalogue; they are
+translated where text meets a person: API error bodies and form errors.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import current_app, has_request_context, request, session
+from flask_babel import gettext
+
+
+def N_(message: str) -> str:
+    """Mark a message for the catalogue without translating it."""
+    return message
+
+
+# marshmallow's own messages that our schemas can produce, so the catalogue has them.
+LIBRARY_MESSAGES = (
+    N_("Missing data for required field."),
+    N_("Field may not be null."),
+    N_("Not a valid email address."),
+    N_("Not a valid integer."),
+    N_("Not a valid string."),
+    N_("Not a valid boolean."),
+    N_("Not a valid list."),
+    N_("Not a valid mapping type."),
+    N_("Unknown field."),
+    N_("Invalid input type."),
+)
+# Messages that carry a value (from marshmallow and from pure validators), as a
+# pattern and the catalogue entry that renders it.
+PARAMETRISED = (
+    (re.compile(r"^Must be one of: (?P<choices>.*)\.$"), N_("Must be one of: %(choices)s.")),
+    (re.compile(r"^must be (?P<n>\d+) characters$"), N_("must be %(n)s characters")),
+    (
+        re.compile(r"^check character should be '(?P<char>.)'$"),
+        N_("check character should be '%(char)s'"),
+    ),
+    (
+        re.compile(r"^contains a character not allowed: '(?P<char>.)'$"),
+        N_("contains a character not allowed: '%(char)s'"),
+    ),
+    (
+        re.compile(r"^must use upper-case letters: '(?P<char>.)'$"),
+        N_("must use upper-case letters: '%(char)s'"),
+    ),
+    (
+        re.compile(r"^not available to this organisation: (?P<roles>.*)$"),
+        N_("not available to this organisation: %(roles)s"),
+    ),
+)
+
+
+def translate(message: str) -> str:
+    for pattern, msgid in PARAMETRISED:
+        match = pattern.match(message)
+        if match:
+            return gettext(msgid, **match.groupdict())
+    return gettext(message)
+
+
+def translate_errors(errors: dict[str, list[str]]) -> dict[str, list[str]]:
+    return {field: [translate(str(m)) for m in messages] for field, messages in errors.items()}
+
+
+def select_locale() -> str:
+    """The language chosen in the session; for the API, the client's Accept-Language."""
+    config = current_app.config
+    languages = config["LANGUAGES"]
+    chosen = session.get("language")
+    if chosen in languages:
+        return chosen
+    if has_request_context() and request.blueprint == "api":
+        return request.accept_languages.best_match(languages) or config["BABEL_DEFAULT_LOCALE"]
+    return config["BABEL_DEFAULT_LOCALE"]
