@@ -11,8 +11,7 @@ import os
 
 import pytest
 import sqlalchemy as sa
-from flask import g, has_app_context
-from flask.testing import FlaskClient
+from flask import g
 from flask_migrate import upgrade
 from sqlalchemy.orm import scoped_session, sessionmaker
 
@@ -59,7 +58,7 @@ def app(tmp_path_factory):
             "SESSION_COOKIE_SECURE": False,
         }
     )
-    app.test_client_class = ScopedClient
+    _requests_start_like_production(app)
     with app.app_context():
         upgrade()
         load_areas()
@@ -94,19 +93,25 @@ def db(app):
             connection.close()
 
 
-class ScopedClient(FlaskClient):
-    """A test client whose requests start, like real ones, with no tenant in scope and
-    an empty ``g`` (the test's app context is shared with its requests)."""
+def _requests_start_like_production(app) -> None:
+    """Test requests share the test's app context (and so ``g`` and the session);
+    make each start as a real one does: empty ``g``, nothing cached, no tenant in
+    scope. Installed first and torn down last, for every client (test client,
+    schemathesis, a bare Werkzeug client)."""
 
-    def open(self, *args, **kwargs):
-        if has_app_context():
-            g.__dict__.clear()
-            _db.session.expire_all()  # a real request starts with a fresh session
-        token = tenancy._scope.set(None)
-        try:
-            return super().open(*args, **kwargs)
-        finally:
+    def start():
+        g.__dict__.clear()
+        _db.session.expire_all()
+        g.test_scope = tenancy._scope.set(None)
+
+    def finish(exc):
+        token = g.pop("test_scope", None)
+        if token is not None:
             tenancy._scope.reset(token)
+
+    app.before_request_funcs.setdefault(None, []).insert(0, start)
+    # Teardown functions run last-registered first: put ours at the start to run last.
+    app.teardown_request_funcs.setdefault(None, []).insert(0, finish)
 
 
 @pytest.fixture

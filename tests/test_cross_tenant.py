@@ -13,13 +13,14 @@ contains A's data; nothing of A's changes; nothing answers 500.
 from __future__ import annotations
 
 import pytest
-from factories import bearer, make_tenant, make_token, make_user, sign_in
 from sqlalchemy import select
 
 from aidbridge.accounts.models import ApiToken, Role, Tenant, TenantType, User
 from aidbridge.accounts.permissions import ASSIGNABLE_ROLES
 from aidbridge.areas.models import Area
 from aidbridge.tenancy import TenantOwned
+
+from factories import bearer, make_tenant, make_token, make_user, sign_in
 
 # URL arguments that name no object (a language code, a static file).
 PLAIN_ARGUMENTS = {("site.set_language", "code"): "en", ("static", "filename"): "app.css"}

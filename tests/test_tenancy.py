@@ -1,11 +1,12 @@
 """The tenant scope is enforced by the ORM, not by each caller."""
 
 import pytest
-from factories import make_tenant, make_user
 from sqlalchemy import select, update
 
 from aidbridge.accounts.models import User
 from aidbridge.tenancy import TenantScopeError, all_tenants, tenant_context
+
+from factories import make_tenant, make_user
 
 
 @pytest.fixture

@@ -133,10 +133,17 @@ def _check_writes(session: Session, flush_context, instances) -> None:
                 raise TenantScopeError(f"{type(obj).__name__} belongs to another tenant")
 
 
+# Integer keys are 32-bit in PostgreSQL: a larger id in a URL names no row (and
+# must not reach the database as an overflow).
+MAX_ID = 2**31 - 1
+
+
 def scoped_get_or_404(model, object_id):
     """The one way views fetch a tenant-owned object by id: foreign rows are 404."""
     from aidbridge.extensions import db
 
+    if isinstance(object_id, int) and not 0 < object_id <= MAX_ID:
+        abort(404)
     key = inspect(model).primary_key[0]
     obj = db.session.scalars(select(model).where(key == object_id)).one_or_none()
     if obj is None:

@@ -1,12 +1,13 @@
 """Signing in and out: passwords, throttling, deactivated users, suspended tenants."""
 
 import pytest
-from factories import PASSWORD, make_tenant, make_user, sign_in
 from sqlalchemy import select
 
 from aidbridge.accounts import service
 from aidbridge.accounts.models import LoginAttempt, TenantStatus
 from aidbridge.audit.models import AuditEvent
+
+from factories import PASSWORD, make_tenant, make_user, sign_in
 
 
 @pytest.fixture

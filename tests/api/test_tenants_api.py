@@ -1,12 +1,13 @@
 """The operator's tenant API: validated credit codes and areas, suspension takes effect."""
 
 import pytest
-from factories import bearer, make_tenant, make_token, make_user
 from sqlalchemy import func, select
 
 from aidbridge.accounts.credit_code import check_character
 from aidbridge.accounts.models import Tenant, TenantType, User
 from aidbridge.audit.models import AuditEvent
+
+from factories import bearer, make_tenant, make_token, make_user
 
 
 def _code(body: str = "52320613MJD000099") -> str:

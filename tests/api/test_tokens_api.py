@@ -3,11 +3,12 @@
 import hashlib
 from datetime import timedelta
 
-from factories import bearer, make_tenant, make_token, make_user
 from sqlalchemy import select
 
 from aidbridge.accounts.models import ApiToken
 from aidbridge.db import utcnow
+
+from factories import bearer, make_tenant, make_token, make_user
 
 
 def test_token_is_shown_once_and_stored_hashed(client, db):

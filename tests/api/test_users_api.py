@@ -1,11 +1,12 @@
 """Tenant admins manage their users through the API; bad input names the field."""
 
 import pytest
-from factories import bearer, make_tenant, make_token, make_user
 from sqlalchemy import func, select
 
 from aidbridge.accounts.models import User
 from aidbridge.audit.models import AuditEvent
+
+from factories import bearer, make_tenant, make_token, make_user
 
 
 @pytest.fixture
@@ -164,3 +165,11 @@ def test_users_list_is_paginated(client, admin, headers):
     page = client.get("/api/v1/users?per_page=2&page=2", headers=headers).json
     assert page["total"] == 4 and page["page"] == 2 and len(page["items"]) == 2
     assert client.get("/api/v1/users?page=0", headers=headers).status_code == 422
+
+
+def test_control_characters_are_refused_by_field(client, db, headers):
+    response = client.post(
+        "/api/v1/users", json={**NEW_USER, "full_name": "李\x00梅"}, headers=headers
+    )
+    assert response.status_code == 422
+    assert response.json["errors"] == {"full_name": ["含有不可见的控制字符"]}

@@ -1,10 +1,11 @@
 """The administrative-area tree: codes, levels, descendants, policy packs."""
 
-from factories import bearer, make_tenant, make_token, make_user
 from sqlalchemy import select
 
 from aidbridge.areas.models import Area, AreaLevel
 from aidbridge.areas.service import get_area, load_areas, pack_for_area, within
+
+from factories import bearer, make_tenant, make_token, make_user
 
 
 def test_tree_links_levels_and_code_prefixes(db):

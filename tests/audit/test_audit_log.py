@@ -2,10 +2,11 @@
 
 import pytest
 import sqlalchemy as sa
-from factories import bearer, make_tenant, make_token, make_user
 from sqlalchemy import select
 
 from aidbridge.audit.models import AuditEvent, AuditLogIsAppendOnly
+
+from factories import bearer, make_tenant, make_token, make_user
 
 
 @pytest.fixture

@@ -2,10 +2,11 @@
 
 import re
 
-from factories import make_tenant, make_user, sign_in
 from sqlalchemy import select
 
 from aidbridge.accounts.models import ApiToken, User
+
+from factories import make_tenant, make_user, sign_in
 
 NEW = {
     "username": "zhou.jie",

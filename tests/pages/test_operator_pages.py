@@ -1,10 +1,11 @@
 """The platform operator creates and suspends tenants."""
 
-from factories import make_tenant, make_user, sign_in
 from sqlalchemy import select
 
 from aidbridge.accounts.credit_code import check_character
 from aidbridge.accounts.models import Tenant, TenantStatus, TenantType
+
+from factories import make_tenant, make_user, sign_in
 
 CODE = "53320600509000077" + check_character("53320600509000077")
 FORM = {

@@ -71,6 +71,7 @@ def list_tenants(args):
     response=TenantSchema,
     status=201,
     permission=Permission.manage_tenants,
+    errors=(409,),
 )
 def create_tenant(data):
     tenant, _admin = service.create_tenant(data)
@@ -122,6 +123,7 @@ def list_users(args):
     response=UserSchema,
     status=201,
     permission=Permission.manage_users,
+    errors=(409,),
 )
 def create_user(data):
     return service.create_user(current_user.tenant, data)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
-from aidbridge.accounts.credit_code import credit_code_error
+from aidbridge.accounts.credit_code import CHARSET, CODE_LENGTH, credit_code_error
 from aidbridge.accounts.models import Role, TenantStatus, TenantType
 from aidbridge.i18n import N_
+from aidbridge.schemas import InputSchema
 
 USERNAME = validate.Regexp(
     r"^[A-Za-z0-9][A-Za-z0-9_.@-]{2,79}$",
@@ -29,21 +30,28 @@ class TenantSchema(Schema):
     created_at = fields.AwareDateTime()
 
 
-class AccountSchema(Schema):
+class AccountSchema(InputSchema):
     username = fields.String(required=True, validate=USERNAME)
     full_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     email = fields.Email(load_default=None, allow_none=True)
     password = fields.String(required=True, load_only=True, validate=PASSWORD)
 
 
-class TenantCreateSchema(Schema):
+class TenantCreateSchema(InputSchema):
     type = fields.Enum(
         TenantType,
         required=True,
         validate=validate.OneOf([TenantType.bureau, TenantType.charity, TenantType.agency]),
     )
     name = fields.String(required=True, validate=validate.Length(min=2, max=200))
-    credit_code = fields.String(required=True)
+    credit_code = fields.String(
+        required=True,
+        validate=validate.Regexp(
+            rf"^[{CHARSET}]{{{CODE_LENGTH}}}$",
+            error=N_("18 characters: digits and upper-case letters except I, O, S, V, Z"),
+        ),
+        metadata={"description": "统一社会信用代码 (GB 32100-2015), check character verified"},
+    )
     jurisdiction_code = fields.String(required=True, validate=AREA_CODE)
     policy_pack = fields.String(load_default=None, validate=validate.Length(max=40))
     admin = fields.Nested(AccountSchema, required=True)
@@ -55,7 +63,7 @@ class TenantCreateSchema(Schema):
             raise ValidationError(error)
 
 
-class TenantStatusSchema(Schema):
+class TenantStatusSchema(InputSchema):
     status = fields.Enum(TenantStatus, required=True)
 
 
@@ -78,7 +86,7 @@ class UserCreateSchema(AccountSchema):
     )
 
 
-class UserUpdateSchema(Schema):
+class UserUpdateSchema(InputSchema):
     full_name = fields.String(validate=validate.Length(min=1, max=100))
     email = fields.Email(allow_none=True)
     roles = fields.List(
@@ -87,11 +95,11 @@ class UserUpdateSchema(Schema):
     )
 
 
-class UserActiveSchema(Schema):
+class UserActiveSchema(InputSchema):
     active = fields.Boolean(required=True)
 
 
-class PasswordResetSchema(Schema):
+class PasswordResetSchema(InputSchema):
     password = fields.String(required=True, load_only=True, validate=PASSWORD)
 
 
@@ -106,7 +114,7 @@ class TokenSchema(Schema):
     last_used_at = fields.AwareDateTime(allow_none=True)
 
 
-class TokenCreateSchema(Schema):
+class TokenCreateSchema(InputSchema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
     expires_in_days = fields.Integer(
         load_default=None, allow_none=True, validate=validate.Range(min=1, max=3650)

@@ -8,7 +8,7 @@ Views stay thin: they receive validated data and return model objects (or a
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import wraps
 
 from flask import Blueprint, current_app, jsonify, request
@@ -20,9 +20,11 @@ from aidbridge.accounts.permissions import Permission, can
 from aidbridge.errors import Forbidden, InvalidInput, ServiceError
 from aidbridge.extensions import db
 from aidbridge.i18n import N_
+from aidbridge.schemas import InputSchema
 from aidbridge.tenancy import load_url_objects
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
+MAX_PAGE = 100_000
 
 
 @dataclass
@@ -39,15 +41,16 @@ class Route:
     status: int
     permission: Permission | None
     public: bool
-    errors: list[int] = field(default_factory=list)
+    errors: tuple[int, ...] = ()
 
 
 ROUTES: list[Route] = []
 
 
-class PageQuery(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=None, validate=validate.Range(min=1))
+class PageQuery(InputSchema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
+    # Larger pages are cut to API_MAX_PAGE_SIZE.
+    per_page = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_PAGE))
 
 
 class Unauthorized(ServiceError):
@@ -107,12 +110,14 @@ def endpoint(
     permission: Permission | None = Permission.use_api,
     public: bool = False,
     load: dict[str, type] | None = None,
+    errors: tuple[int, ...] = (),
 ):
     """Declare an API route.
 
     ``load={"user_id": User}`` fetches the object through the tenant scope (a
     foreign id is a 404, decided before any permission check) and passes it as
     ``user``. The view is called as ``view(**objects, data=..., args=...)``.
+    ``errors`` lists further statuses the service may answer (e.g. 409), for the document.
     """
     load = load or {}
 
@@ -156,6 +161,7 @@ def endpoint(
                 status,
                 permission,
                 public,
+                errors,
             )
         )
         return handler

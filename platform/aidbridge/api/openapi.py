@@ -11,6 +11,10 @@ from marshmallow import Schema, fields
 from aidbridge.api.framework import ROUTES, Route
 
 _CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
+ERROR_DESCRIPTIONS = {
+    403: "refused by a rule (the message and fields say which)",
+    409: "conflicts with existing data (the fields say which)",
+}
 _TYPES = {"int": "integer", None: "string", "string": "string"}
 
 
@@ -91,6 +95,8 @@ def _operation(route: Route) -> dict:
         op["responses"]["404"] = {"description": "no such object in your organisation", **error}
     if route.body is not None or route.query is not None:
         op["responses"]["422"] = {"description": "invalid fields", **error}
+    for status in route.errors:
+        op["responses"][str(status)] = {"description": ERROR_DESCRIPTIONS[status], **error}
     return op
 
 

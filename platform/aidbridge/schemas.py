@@ -1,0 +1,30 @@
+"""What every input schema shares. Pure: no queries, no request."""
+
+from __future__ import annotations
+
+import re
+
+from marshmallow import Schema, ValidationError, pre_load
+
+from aidbridge.i18n import N_
+
+# C0 control characters other than tab, newline and carriage return, and DEL:
+# never meaningful in a form or JSON field, and PostgreSQL text cannot hold NUL.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class InputSchema(Schema):
+    """Base of every schema that loads client input."""
+
+    @pre_load
+    def _refuse_control_characters(self, data, **kwargs):
+        if not isinstance(data, dict):
+            return data
+        errors = {}
+        for name, value in data.items():
+            values = value if isinstance(value, list) else [value]
+            if any(isinstance(v, str) and CONTROL_CHARACTERS.search(v) for v in values):
+                errors[name] = [N_("contains control characters")]
+        if errors:
+            raise ValidationError(errors)
+        return data
