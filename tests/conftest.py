@@ -19,6 +19,7 @@ from aidbridge import create_app, tenancy
 from aidbridge.areas.service import load_areas
 from aidbridge.config import database_url
 from aidbridge.extensions import db as _db
+from aidbridge.pool.taxonomy import load_taxonomy
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or None
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL") or None
@@ -62,6 +63,7 @@ def app(tmp_path_factory):
     with app.app_context():
         upgrade()
         load_areas()
+        load_taxonomy()
         _db.session.remove()
     yield app
     with app.app_context():

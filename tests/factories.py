@@ -9,6 +9,8 @@ from aidbridge.accounts import service
 from aidbridge.accounts.credit_code import check_character
 from aidbridge.accounts.models import Role, RoleGrant, Tenant, TenantType, User
 from aidbridge.extensions import db
+from aidbridge.pool.models import Service
+from aidbridge.tenancy import tenant_context
 
 PASSWORD = "correct-horse-battery"
 _serial = itertools.count(1)
@@ -73,3 +75,38 @@ def sign_in(client, user: User, password: str = PASSWORD):
     response = client.post("/sign-in", data={"username": user.username, "password": password})
     assert response.status_code == 302, response.text
     return response
+
+
+def make_service(
+    tenant: Tenant, status: str = "draft", areas: list[str] | None = None, **fields
+) -> Service:
+    """A service through the pool's own rules (validation, search index, status)."""
+    from aidbridge.pool import service as pool
+    from aidbridge.pool.models import ServiceStatus
+
+    data = {
+        "name": "上门访视服务",
+        "description": "为困难老人提供上门访视",
+        "dimension": "care",
+        "subcategory": "care.home_visit",
+        "target_groups": frozenset(),
+        "categories": frozenset(),
+        "min_age": None,
+        "max_age": None,
+        "requires_disability": False,
+        "disability_types": frozenset(),
+        "eligibility_notes": "",
+        "areas": areas or [tenant.jurisdiction_code],
+        "locations": [],
+        "schedules": [],
+        "capacity": {"unit": "户次", "period": "month", "per_period": 20, "available": 20},
+        "funding": "own_funds",
+        "project_id": None,
+        **fields,
+    }
+    with tenant_context(tenant.id):
+        created = pool.create_service(tenant, data)
+        if status != "draft":
+            user = make_user(tenant, "caseworker")
+            pool.set_status(created, ServiceStatus(status), user)
+    return created

@@ -18,9 +18,10 @@ from sqlalchemy import select
 from aidbridge.accounts.models import ApiToken, Role, Tenant, TenantType, User
 from aidbridge.accounts.permissions import ASSIGNABLE_ROLES
 from aidbridge.areas.models import Area
+from aidbridge.pool.models import Service
 from aidbridge.tenancy import TenantOwned
 
-from factories import bearer, make_tenant, make_token, make_user, sign_in
+from factories import bearer, make_service, make_tenant, make_token, make_user, sign_in
 
 # URL arguments that name no object (a language code, a static file).
 PLAIN_ARGUMENTS = {("site.set_language", "code"): "en", ("static", "filename"): "app.css"}
@@ -31,7 +32,10 @@ MARK = "Zq7"  # in every text of tenant A, and nowhere else
 @pytest.fixture
 def foreign(db):
     """Tenant A and its data, as the objects each model's URL argument will receive."""
-    tenant = make_tenant(TenantType.bureau, name="外部民政局")
+    # Another pool (Changjiang), so even what A publishes is not B's to see.
+    tenant = make_tenant(
+        TenantType.bureau, name="外部民政局", jurisdiction="360202", policy_pack="changjiang"
+    )
     admin = make_user(tenant, Role.admin, username=f"{MARK}admin")
     admin.full_name = f"{MARK}管理员"
     admin.email = f"{MARK}@example.cn"
@@ -39,6 +43,7 @@ def foreign(db):
     from aidbridge.accounts import service
 
     token, _plain = service.create_token(admin, f"{MARK}token", None)
+    published = make_service(tenant, name=f"{MARK}服务", status="published", areas=["360202"])
     return {
         "tenant": tenant,
         "objects": {
@@ -46,6 +51,7 @@ def foreign(db):
             ApiToken: token.id,
             Tenant: tenant.id,
             Area: tenant.jurisdiction_code,
+            Service: published.id,
         },
         "state": lambda: (
             admin.active,
@@ -72,7 +78,8 @@ def _url(rule, declared, objects) -> tuple[str, bool]:
         if (rule.endpoint, argument) in PLAIN_ARGUMENTS:
             values[argument] = PLAIN_ARGUMENTS[(rule.endpoint, argument)]
             continue
-        model = declared.get(argument)
+        spec = declared.get(argument)
+        model = getattr(spec, "model", spec)  # a SharedLookup names its model
         assert model is not None, (
             f"{rule.rule}: argument <{argument}> names no model; declare it with "
             "url_objects(...) or endpoint(load=...) so isolation can be checked"

@@ -30,7 +30,7 @@ def setup(demo: bool) -> None:
 @click.command("load-areas")
 @with_appcontext
 def load_areas() -> None:
-    """Load or refresh the administrative-area tree from the shipped reference file."""
+    """Load or refresh the reference data: the area tree and the need taxonomy."""
     _load_areas()
 
 
@@ -42,9 +42,11 @@ def demo() -> None:
 
 
 def _load_areas() -> None:
+    """Reference data: the area tree and the need taxonomy."""
     from aidbridge.areas.service import load_areas as load
+    from aidbridge.pool.taxonomy import load_taxonomy
 
-    click.echo(f"areas: {load()} loaded")
+    click.echo(f"areas: {load()} loaded; taxonomy terms: {load_taxonomy()} loaded")
 
 
 def _load_demo() -> None:

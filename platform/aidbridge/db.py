@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, Integer, MetaData, event, literal
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
 from sqlalchemy.types import TypeDecorator
+
+from aidbridge.clock import utcnow
 
 # Stable constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -17,10 +20,6 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator):
@@ -86,3 +85,37 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 def _sqlite_begin(conn):
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("BEGIN")
+
+
+class FlagSet(TypeDecorator):
+    """A set of members of a small enum, stored as a bitmask integer.
+
+    Membership filters are one bitwise AND on every backend
+    (see :func:`has_flag`); the member order of the enum fixes the bits, so
+    append new members at the end only.
+    """
+
+    impl = Integer
+    cache_ok = True
+
+    def __init__(self, enum: type[StrEnum]):
+        super().__init__()
+        self.enum = enum
+
+    def bit(self, member) -> int:
+        return 1 << list(self.enum).index(self.enum(member))
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        return sum(self.bit(m) for m in set(value))
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return frozenset(m for m in self.enum if value & self.bit(m))
+
+
+def has_flag(column, member):
+    """SQL: the FlagSet ``column`` includes ``member``."""
+    return column.op("&", return_type=Integer())(literal(column.type.bit(member), Integer())) != 0

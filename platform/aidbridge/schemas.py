@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import re
 
-from marshmallow import Schema, ValidationError, pre_load
+from marshmallow import Schema, ValidationError, missing, pre_load
 
 from aidbridge.i18n import N_
 
@@ -28,3 +29,15 @@ class InputSchema(Schema):
         if errors:
             raise ValidationError(errors)
         return data
+
+
+def all_optional(schema: type[Schema], name: str) -> type[Schema]:
+    """The same schema with every field optional and no defaults: for changes (PATCH),
+    which name only what changes. Validators and hooks are inherited."""
+    fields = {}
+    for field_name, field in schema._declared_fields.items():
+        optional = copy.deepcopy(field)
+        optional.required = False
+        optional.load_default = missing
+        fields[field_name] = optional
+    return type(name, (schema,), fields)

@@ -16,9 +16,11 @@ explicit and easy to find.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
 
 from flask import abort
 from sqlalchemy import ForeignKey, event, inspect, select
@@ -142,7 +144,7 @@ def scoped_get_or_404(model, object_id):
     """The one way views fetch a tenant-owned object by id: foreign rows are 404."""
     from aidbridge.extensions import db
 
-    if isinstance(object_id, int) and not 0 < object_id <= MAX_ID:
+    if not _plausible_id(object_id):
         abort(404)
     key = inspect(model).primary_key[0]
     obj = db.session.scalars(select(model).where(key == object_id)).one_or_none()
@@ -151,13 +153,34 @@ def scoped_get_or_404(model, object_id):
     return obj
 
 
-def load_url_objects(models: dict[str, type], view_args: dict) -> dict:
+@dataclass(frozen=True)
+class SharedLookup:
+    """A URL object readable beyond its owner, by rules of its context (a service
+    published into the pool). ``find(id)`` returns it or None; ``model`` tells the
+    cross-tenant test what kind of object to try."""
+
+    model: type
+    find: Callable[[Any], Any]
+
+
+def load_url_objects(models: dict[str, type | SharedLookup], view_args: dict) -> dict:
     """Replace ``<x_id>``/``<x_code>`` arguments by the objects they name, scoped."""
     loaded = dict(view_args)
-    for arg, model in models.items():
+    for arg, spec in models.items():
         name = arg.removesuffix("_id").removesuffix("_code")
-        loaded[name] = scoped_get_or_404(model, loaded.pop(arg))
+        value = loaded.pop(arg)
+        if isinstance(spec, SharedLookup):
+            found = spec.find(value) if _plausible_id(value) else None
+            if found is None:
+                abort(404)
+            loaded[name] = found
+        else:
+            loaded[name] = scoped_get_or_404(spec, value)
     return loaded
+
+
+def _plausible_id(value) -> bool:
+    return not isinstance(value, int) or 0 < value <= MAX_ID
 
 
 def url_objects(**models: type):

@@ -70,7 +70,7 @@ def test_failures_are_throttled_per_address(client, app, db, user):
 def test_old_failures_leave_the_window(client, app, db, user):
     from datetime import timedelta
 
-    from aidbridge.db import utcnow
+    from aidbridge.clock import utcnow
 
     old = utcnow() - app.config["LOGIN_WINDOW"] - timedelta(minutes=1)
     for _ in range(app.config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]):

@@ -6,7 +6,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from aidbridge.accounts.models import ApiToken
-from aidbridge.db import utcnow
+from aidbridge.clock import utcnow
 
 from factories import bearer, make_tenant, make_token, make_user
 

@@ -7,7 +7,7 @@ from rq import Queue, SimpleWorker
 from sqlalchemy import func, select
 
 from aidbridge.accounts.models import LoginAttempt
-from aidbridge.db import utcnow
+from aidbridge.clock import utcnow
 from aidbridge.jobs import JOBS, enqueue
 from aidbridge.jobs.schedule import PERIODIC
 

@@ -28,7 +28,7 @@ from aidbridge.accounts.models import (
 from aidbridge.accounts.permissions import ASSIGNABLE_ROLES
 from aidbridge.areas.service import get_area, pack_for_area
 from aidbridge.audit import service as audit
-from aidbridge.db import utcnow
+from aidbridge.clock import utcnow
 from aidbridge.errors import Conflict, Forbidden, InvalidInput, NotFound
 from aidbridge.extensions import db
 from aidbridge.i18n import N_

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Index, String, event
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from aidbridge.db import utcnow
+from aidbridge.clock import utcnow
 from aidbridge.extensions import db
 from aidbridge.tenancy import TenantOwned
 

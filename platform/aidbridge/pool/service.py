@@ -1,0 +1,290 @@
+"""The resource pool's rules and writes: publishing services, keeping capacity and
+verification current, and the one place where tenants read each other's services."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import and_, exists, or_, select
+
+from aidbridge.accounts.models import Tenant, TenantStatus, User
+from aidbridge.areas.models import Area
+from aidbridge.audit import service as audit
+from aidbridge.clock import local_today, utcnow
+from aidbridge.db import has_flag
+from aidbridge.errors import InvalidInput
+from aidbridge.extensions import db
+from aidbridge.i18n import N_
+from aidbridge.pool import search
+from aidbridge.pool.models import (
+    Project,
+    Service,
+    ServiceArea,
+    ServiceLocation,
+    ServiceSchedule,
+    ServiceStatus,
+    TaxonomyTerm,
+)
+
+# The status a service may move to from each status.
+TRANSITIONS: dict[ServiceStatus, frozenset[ServiceStatus]] = {
+    ServiceStatus.draft: frozenset({ServiceStatus.published, ServiceStatus.retired}),
+    ServiceStatus.published: frozenset({ServiceStatus.paused, ServiceStatus.retired}),
+    ServiceStatus.paused: frozenset({ServiceStatus.published, ServiceStatus.retired}),
+    ServiceStatus.retired: frozenset(),
+}
+
+
+# --- validation against reference data and the tenant --------------------------------------
+
+
+def _check_taxonomy(dimension: str, subcategory: str | None) -> None:
+    term = db.session.get(TaxonomyTerm, dimension)
+    if term is None or not term.is_dimension:
+        raise InvalidInput.field("dimension", N_("unknown need dimension"))
+    if subcategory is not None:
+        sub = db.session.get(TaxonomyTerm, subcategory)
+        if sub is None or sub.parent_code != dimension:
+            raise InvalidInput.field("subcategory", N_("not a sub-category of this dimension"))
+
+
+def _areas_inside(tenant: Tenant, codes: list[str], field: str) -> list[Area]:
+    """The areas named by ``codes``, each of which must lie in the tenant's jurisdiction."""
+    found = {a.code: a for a in db.session.scalars(select(Area).where(Area.code.in_(codes)))}
+    jurisdiction = tenant.jurisdiction
+    errors: dict[str, list[str]] = {}
+    for index, code in enumerate(codes):
+        area = found.get(code)
+        if area is None:
+            errors[f"{field}.{index}"] = [N_("unknown administrative area code")]
+        elif not jurisdiction.contains(area):
+            errors[f"{field}.{index}"] = [N_("outside your organisation's jurisdiction")]
+    if errors:
+        raise InvalidInput(N_("the request has invalid fields"), errors)
+    return [found[c] for c in codes]
+
+
+def _check_project(project_id: int | None) -> None:
+    # A scoped read: another tenant's project is simply not found.
+    if project_id is not None and not db.session.scalar(
+        select(Project.id).where(Project.id == project_id)
+    ):
+        raise InvalidInput.field("project_id", N_("no such project in your organisation"))
+
+
+def _apply(tenant: Tenant, service: Service, data: dict) -> None:
+    """Copy validated input onto the service, checking what only the database knows."""
+    dimension = data.get("dimension", service.dimension_code)
+    subcategory = data.get("subcategory", service.subcategory_code)
+    _check_taxonomy(dimension, subcategory)
+    service.dimension_code, service.subcategory_code = dimension, subcategory
+    if "areas" in data:
+        areas = _areas_inside(tenant, data["areas"], "areas")
+        service.areas = [ServiceArea(tenant_id=tenant.id, area_code=a.code) for a in areas]
+    if "locations" in data:
+        codes = [loc["area_code"] for loc in data["locations"]]
+        _areas_inside(tenant, codes, "locations.area_code")
+        service.locations = [
+            ServiceLocation(tenant_id=tenant.id, **loc) for loc in data["locations"]
+        ]
+    if "schedules" in data:
+        service.schedules = [
+            ServiceSchedule(tenant_id=tenant.id, **sched) for sched in data["schedules"]
+        ]
+    if "project_id" in data:
+        _check_project(data["project_id"])
+    if "capacity" in data:
+        capacity = data["capacity"]
+        service.capacity_unit = capacity["unit"]
+        service.capacity_period = capacity["period"]
+        service.capacity_per_period = capacity["per_period"]
+        service.capacity_available = capacity["available"]
+        service.capacity_updated_at = utcnow()
+    for name in (
+        "name",
+        "description",
+        "target_groups",
+        "categories",
+        "min_age",
+        "max_age",
+        "requires_disability",
+        "disability_types",
+        "eligibility_notes",
+        "funding",
+        "project_id",
+    ):
+        if name in data:
+            setattr(service, name, data[name])
+
+
+# --- writes --------------------------------------------------------------------------------------
+
+
+def create_service(tenant: Tenant, data: dict) -> Service:
+    service = Service(tenant_id=tenant.id, pool=tenant.policy_pack, status=ServiceStatus.draft)
+    _apply(tenant, service, data)
+    db.session.add(service)
+    db.session.flush()
+    search.reindex(service)
+    audit.record(
+        "service.created",
+        "service",
+        service.id,
+        tenant_id=tenant.id,
+        after={"name": service.name, "status": str(service.status)},
+    )
+    db.session.commit()
+    return service
+
+
+def update_service(tenant: Tenant, service: Service, data: dict) -> Service:
+    if service.status == ServiceStatus.retired:
+        raise InvalidInput.field("status", N_("a retired service cannot be changed"))
+    _apply(tenant, service, data)
+    if {"name", "description"} & data.keys():
+        db.session.flush()
+        search.reindex(service)
+    audit.record(
+        "service.updated",
+        "service",
+        service.id,
+        tenant_id=tenant.id,
+        after={"fields": sorted(data)},
+    )
+    db.session.commit()
+    return service
+
+
+def set_status(service: Service, status: ServiceStatus, user: User) -> Service:
+    if status == service.status:
+        return service
+    if status not in TRANSITIONS[service.status]:
+        raise InvalidInput.field("status", N_("this change of status is not allowed"))
+    if status == ServiceStatus.published and not service.areas:
+        raise InvalidInput.field("areas", N_("give at least one coverage area before publishing"))
+    before = service.status
+    service.status = status
+    if status == ServiceStatus.published:
+        service.published_at = utcnow()
+        _mark_verified(service, user)
+    audit.record(
+        "service.status_changed",
+        "service",
+        service.id,
+        tenant_id=service.tenant_id,
+        before={"status": str(before)},
+        after={"status": str(status)},
+    )
+    db.session.commit()
+    return service
+
+
+def update_capacity(service: Service, available: int, per_period: int | None) -> Service:
+    per_period = service.capacity_per_period if per_period is None else per_period
+    if available > per_period:
+        raise InvalidInput.field("available", N_("cannot exceed the units per period"))
+    before = {"available": service.capacity_available, "per_period": service.capacity_per_period}
+    service.capacity_available, service.capacity_per_period = available, per_period
+    service.capacity_updated_at = utcnow()
+    audit.record(
+        "service.capacity_updated",
+        "service",
+        service.id,
+        tenant_id=service.tenant_id,
+        before=before,
+        after={"available": available, "per_period": per_period},
+    )
+    db.session.commit()
+    return service
+
+
+def verify(service: Service, user: User) -> Service:
+    """The provider confirms the listing is still accurate (HSDS assured_date)."""
+    if service.status == ServiceStatus.retired:
+        raise InvalidInput.field("status", N_("a retired service cannot be verified"))
+    _mark_verified(service, user)
+    audit.record("service.verified", "service", service.id, tenant_id=service.tenant_id)
+    db.session.commit()
+    return service
+
+
+def _mark_verified(service: Service, user: User) -> None:
+    service.assured_date = local_today()
+    service.assured_by_id = user.id
+
+
+# --- reads across tenants: the pool --------------------------------------------------------------
+
+
+def stale_before(days: int):
+    """Listings verified before this date are stale."""
+    return local_today() - timedelta(days=days)
+
+
+def visible_to(viewer: Tenant):
+    """Services a tenant may see: its own, and those published into its pool by an
+    active tenant. The only cross-tenant read of services."""
+    return (
+        select(Service)
+        .join(Tenant, Tenant.id == Service.tenant_id)
+        .where(
+            or_(
+                Service.tenant_id == viewer.id,
+                and_(
+                    Service.pool == viewer.policy_pack,
+                    Service.status == ServiceStatus.published,
+                    Tenant.status == TenantStatus.active,
+                ),
+            )
+        )
+        .execution_options(all_tenants=True)
+    )
+
+
+def find_visible(viewer: Tenant, service_id: int) -> Service | None:
+    return db.session.scalar(visible_to(viewer).where(Service.id == service_id))
+
+
+def search_pool(viewer: Tenant, filters: dict):
+    """Published services of the viewer's pool matching the filters, best first."""
+    query = visible_to(viewer).where(Service.status == ServiceStatus.published)
+    if "dimension" in filters:
+        query = query.where(Service.dimension_code == filters["dimension"])
+    if "subcategory" in filters:
+        query = query.where(Service.subcategory_code == filters["subcategory"])
+    if "provider" in filters:
+        query = query.where(Service.tenant_id == filters["provider"])
+    if "area" in filters:
+        area = db.session.get(Area, filters["area"])
+        if area is None:
+            raise InvalidInput.field("area", N_("unknown administrative area code"))
+        # A service covering the area or any area above it serves the whole area.
+        ancestors = [code for code in area.path.split("/") if code]
+        query = query.where(
+            exists().where(
+                ServiceArea.service_id == Service.id, ServiceArea.area_code.in_(ancestors)
+            )
+        )
+    if "category" in filters:
+        query = query.where(
+            or_(
+                Service.categories == frozenset(), has_flag(Service.categories, filters["category"])
+            )
+        )
+    if "age" in filters:
+        age = filters["age"]
+        query = query.where(
+            or_(Service.min_age.is_(None), Service.min_age <= age),
+            or_(Service.max_age.is_(None), Service.max_age >= age),
+        )
+    if filters.get("has_capacity"):
+        query = query.where(Service.capacity_available > 0)
+    if filters.get("q"):
+        match = search.text_match(filters["q"])
+        if match is None:
+            query = query.where(Service.name.contains(filters["q"].strip(), autoescape=True))
+        else:
+            query = query.join(match, match.c.service_id == Service.id).order_by(
+                match.c.matched.desc(), match.c.score.desc()
+            )
+    return query.order_by(Service.published_at.desc(), Service.id.desc())

@@ -1,0 +1,37 @@
+"""The managed taxonomy of need dimensions and sub-categories (reference data)."""
+
+from __future__ import annotations
+
+import csv
+from importlib import resources
+
+from sqlalchemy import select
+
+from aidbridge.extensions import db
+from aidbridge.pool.models import TaxonomyTerm
+
+
+def load_taxonomy() -> int:
+    """Insert or update the terms from the shipped file; running it twice changes nothing."""
+    source = resources.files("aidbridge.pool").joinpath("data/taxonomy.csv")
+    with source.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    existing = {t.code: t for t in db.session.scalars(select(TaxonomyTerm))}
+    # Dimensions first, so every parent exists before its children.
+    for row in sorted(rows, key=lambda r: bool(r["parent_code"])):
+        term = existing.get(row["code"]) or TaxonomyTerm(code=row["code"])
+        term.parent_code = row["parent_code"] or None
+        term.name_zh, term.name_en = row["name_zh"], row["name_en"]
+        db.session.add(term)
+    db.session.commit()
+    return len(rows)
+
+
+def dimensions() -> list[TaxonomyTerm]:
+    return list(
+        db.session.scalars(
+            select(TaxonomyTerm)
+            .where(TaxonomyTerm.parent_code.is_(None))
+            .order_by(TaxonomyTerm.code)
+        )
+    )
