@@ -26,6 +26,9 @@ def make_portal(name: str, tenant_types: set[TenantType] | None, url_prefix: str
     @portal.before_request
     @login_required
     def _guard():
+        # login_required lets OPTIONS through; nobody signed in has a portal.
+        if not current_user.is_authenticated:
+            abort(404)
         if tenant_types is not None and current_user.tenant.type not in tenant_types:
             abort(404)
 

@@ -73,3 +73,19 @@ def test_trusted_proxy_gives_the_client_address(monkeypatch):
         headers={"X-Forwarded-For": "203.0.113.7"},
     )
     assert seen["addr"] == "203.0.113.7"
+
+
+def test_embedded_mode_never_uses_a_known_key(tmp_path):
+    first = load_config({"AIDBRIDGE_INSTANCE": str(tmp_path)})["SECRET_KEY"]
+    second = load_config({"AIDBRIDGE_INSTANCE": str(tmp_path)})["SECRET_KEY"]
+    assert len(first) >= 32 and first != second  # random per process without a key file
+
+
+def test_setup_key_file_is_private_and_reused(tmp_path):
+    from aidbridge.config import write_embedded_secret
+
+    assert write_embedded_secret(tmp_path) is True
+    assert write_embedded_secret(tmp_path) is False
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+    keys = {load_config({"AIDBRIDGE_INSTANCE": str(tmp_path)})["SECRET_KEY"] for _ in range(2)}
+    assert len(keys) == 1

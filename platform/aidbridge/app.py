@@ -69,6 +69,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     init_identity(app)
     _register_blueprints(app)
     _register_errors(app)
+    app.after_request(_security_headers)
 
     from aidbridge.cli import register_cli
 
@@ -88,6 +89,18 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api)
     app.register_blueprint(site)
     register_portals(app)
+
+
+def _security_headers(response):
+    """No framing (clickjacking of the buttons that suspend, deactivate, revoke), no
+    MIME sniffing, and nothing personal or secret kept in caches."""
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if request.endpoint != "static":
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
 
 
 def _register_errors(app: Flask) -> None:

@@ -21,6 +21,13 @@ def register_cli(app: Flask) -> None:
 @with_appcontext
 def setup(demo: bool) -> None:
     """Bring the database to the latest schema and load reference (and demo) data."""
+    if current_app.config["AIDBRIDGE_ENV"] == "embedded":
+        from pathlib import Path
+
+        from aidbridge.config import write_embedded_secret
+
+        if write_embedded_secret(Path(current_app.config["INSTANCE_DIR"])):
+            click.echo("wrote a random session key to instance/secret_key")
     upgrade()
     _load_areas()
     if demo:

@@ -8,12 +8,13 @@ services; ``AIDBRIDGE_ENV=production`` demands them and a real ``SECRET_KEY``.
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 
-EMBEDDED_SECRET = "embedded-mode-only-not-secret"
 MIN_SECRET_LENGTH = 32
+SECRET_FILE = "secret_key"
 
 
 class ConfigError(RuntimeError):
@@ -28,6 +29,27 @@ def database_url(url: str | None, instance_dir: Path) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+def embedded_secret(instance_dir: Path) -> str:
+    """The embedded mode's session key: the one ``flask setup`` wrote, or else a random
+    one for this process. Never a constant: a known key lets anyone forge a session."""
+    try:
+        return (instance_dir / SECRET_FILE).read_text().strip()
+    except OSError:
+        return secrets.token_hex(32)
+
+
+def write_embedded_secret(instance_dir: Path) -> bool:
+    """Create the embedded key file (owner-only) unless it exists; True if written."""
+    path = instance_dir / SECRET_FILE
+    if path.exists():
+        return False
+    instance_dir.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(secrets.token_hex(32))
+    return True
 
 
 def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
@@ -58,12 +80,15 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
             if not env.get(name):
                 raise ConfigError(f"AIDBRIDGE_ENV=production needs {name} ({why}).")
 
+    if not secret:
+        secret = embedded_secret(instance_dir)
+
     redis_url = env.get("REDIS_URL") or None
     secure_cookies = _flag(env, "SESSION_COOKIE_SECURE", production)
     return {
         "AIDBRIDGE_ENV": mode,
         "INSTANCE_DIR": str(instance_dir),
-        "SECRET_KEY": secret or EMBEDDED_SECRET,
+        "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": database_url(env.get("DATABASE_URL"), instance_dir),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": redis_url,

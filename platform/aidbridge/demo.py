@@ -109,10 +109,11 @@ def load_demo() -> list[tuple[str, str, list[str]]]:
                             "password": DEMO_PASSWORD,
                             "roles": roles,
                         },
+                        actor=None,  # the system itself
                     )
                 elif set(roles) - user.roles:
                     service.update_user(
-                        tenant, user, {"roles": sorted(set(roles) | user.roles)}, actor=user
+                        tenant, user, {"roles": sorted(set(roles) | user.roles)}, actor=None
                     )
                 accounts.append((tenant.name, username, [str(r) for r in roles]))
     return accounts

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import re
 
-from marshmallow import Schema, ValidationError, missing, pre_load
+from marshmallow import Schema, ValidationError, fields, missing, pre_load, validate
 
 from aidbridge.i18n import N_
 
@@ -41,3 +41,12 @@ def all_optional(schema: type[Schema], name: str) -> type[Schema]:
         optional.load_default = missing
         fields[field_name] = optional
     return type(name, (schema,), fields)
+
+
+MAX_PAGE = 100_000
+
+
+class PageQuery(InputSchema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
+    # Larger pages are cut to the configured maximum page size.
+    per_page = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_PAGE))

@@ -180,7 +180,10 @@ def load_url_objects(models: dict[str, type | SharedLookup], view_args: dict) ->
 
 
 def _plausible_id(value) -> bool:
-    return not isinstance(value, int) or 0 < value <= MAX_ID
+    """Could a row have this key? (An impossible one must not reach the database.)"""
+    if isinstance(value, int):
+        return 0 < value <= MAX_ID
+    return isinstance(value, str) and value.isprintable() and len(value) <= 100
 
 
 def url_objects(**models: type):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from marshmallow import ValidationError
 
 from aidbridge.accounts import service
 from aidbridge.accounts.models import ApiToken, User
@@ -18,6 +19,7 @@ from aidbridge.accounts.schemas import (
 from aidbridge.audit.service import events_query
 from aidbridge.errors import ServiceError
 from aidbridge.extensions import db
+from aidbridge.schemas import PageQuery
 from aidbridge.tenancy import url_objects
 from tenants.admin.forms import (
     ConfirmForm,
@@ -56,7 +58,7 @@ def new_user():
         data = load_form(form, UserCreateSchema())
         if data is not None:
             try:
-                user = service.create_user(current_user.tenant, data)
+                user = service.create_user(current_user.tenant, data, actor=current_user)
             except ServiceError as error:
                 apply_service_error(form, error)
             else:
@@ -110,7 +112,11 @@ def reset_password(user: User):
             password_form=form,
             confirm=ConfirmForm(),
         ), 422
-    service.reset_password(current_user.tenant, user, data["password"])
+    try:
+        service.reset_password(current_user.tenant, user, data["password"], actor=current_user)
+    except ServiceError as error:
+        apply_service_error(form, error)
+        return redirect(url_for("admin.edit_user", user_id=user.id))
     flash_done(_("New password set for %(name)s.", name=user.username))
     return redirect(url_for("admin.users"))
 
@@ -121,7 +127,9 @@ def reset_password(user: User):
 def set_active(user: User):
     if not ConfirmForm().validate():
         abort(400)
-    active = request.form.get("active") == "1"
+    if request.form.get("active") not in {"0", "1"}:
+        abort(400)
+    active = request.form["active"] == "1"
     try:
         service.set_user_active(current_user.tenant, user, active, actor=current_user)
     except ServiceError as error:
@@ -161,9 +169,7 @@ def tokens():
 def revoke_token(token: ApiToken):
     if not ConfirmForm().validate():
         abort(400)
-    if token.user_id != current_user.id and not can(current_user, Permission.manage_users):
-        abort(404)
-    service.revoke_token(token)
+    service.revoke_token(token, actor=current_user)
     flash_done(_("Token %(name)s revoked.", name=token.name))
     return redirect(url_for("admin.tokens"))
 
@@ -171,7 +177,10 @@ def revoke_token(token: ApiToken):
 @portal.get("/audit")
 @requires(Permission.read_audit)
 def audit():
-    page = max(request.args.get("page", 1, type=int), 1)
+    try:
+        page = PageQuery(only=["page"]).load(request.args.to_dict())["page"]
+    except ValidationError:
+        abort(400)
     events = list(
         db.session.scalars(events_query().limit(AUDIT_PAGE + 1).offset((page - 1) * AUDIT_PAGE))
     )

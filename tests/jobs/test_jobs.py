@@ -56,3 +56,17 @@ def test_job_runs_on_a_real_rq_worker(app, db, redis_url):
         app.config.update(JOBS_IN_PROCESS=True)
         Queue("maintenance", connection=connection).empty()
     assert _remaining(db) == 1
+
+
+def test_a_tenant_job_needs_its_tenant(app, db):
+    from aidbridge.jobs import job
+
+    @job("test.tenant_job")
+    def tenant_job():
+        return "ran"
+
+    try:
+        with pytest.raises(ValueError, match="tenant_id"):
+            enqueue("test.tenant_job")
+    finally:
+        JOBS.pop("test.tenant_job")

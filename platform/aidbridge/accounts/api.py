@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import g
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -23,7 +24,6 @@ from aidbridge.accounts.schemas import (
     UserUpdateSchema,
 )
 from aidbridge.api import endpoint
-from aidbridge.errors import NotFound
 
 # --- the signed-in user --------------------------------------------------------------------------
 
@@ -126,7 +126,7 @@ def list_users(args):
     errors=(409,),
 )
 def create_user(data):
-    return service.create_user(current_user.tenant, data)
+    return service.create_user(current_user.tenant, data, actor=current_user)
 
 
 @endpoint(
@@ -179,7 +179,7 @@ def set_user_active(user, data):
     load={"user_id": User},
 )
 def reset_password(user, data):
-    service.reset_password(current_user.tenant, user, data["password"])
+    service.reset_password(current_user.tenant, user, data["password"], actor=current_user)
 
 
 # --- API tokens ----------------------------------------------------------------------------------
@@ -209,7 +209,9 @@ def list_tokens(args):
     status=201,
 )
 def create_token(data):
-    token, plain = service.create_token(current_user, data["name"], data["expires_in_days"])
+    token, plain = service.create_token(
+        current_user, data["name"], data["expires_in_days"], made_with=g.api_token
+    )
     token.token = plain
     return token
 
@@ -223,6 +225,4 @@ def create_token(data):
     load={"token_id": ApiToken},
 )
 def revoke_token(token):
-    if token.user_id != current_user.id and not can(current_user, Permission.manage_users):
-        raise NotFound("no such token")
-    service.revoke_token(token)
+    service.revoke_token(token, actor=current_user)

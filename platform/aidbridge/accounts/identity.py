@@ -41,10 +41,14 @@ def load_session_user(session_id: str) -> User | None:
 def load_token_user(req) -> User | None:
     if not _is_api_request():
         return None
-    scheme, _, token = req.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token:
+    scheme, _, plain = req.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not plain:
         return None
-    return service.user_for_token(token.strip())
+    token = service.valid_token(plain.strip())
+    if token is None:
+        return None
+    g.api_token = token  # what the request was authenticated with
+    return token.user
 
 
 def init_identity(app: Flask) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate, validates
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates
 
 from aidbridge.accounts.credit_code import CHARSET, CODE_LENGTH, credit_code_error
 from aidbridge.accounts.models import Role, TenantStatus, TenantType
@@ -14,6 +14,7 @@ USERNAME = validate.Regexp(
     error=N_("3–80 letters, digits or . _ - @, starting with a letter or digit"),
 )
 PASSWORD = validate.Length(min=10, max=200, error=N_("must be 10 to 200 characters"))
+EMAIL_LENGTH = validate.Length(max=200)
 ONE_ROLE = validate.Length(min=1, error=N_("give the user at least one role"))
 AREA_CODE = validate.Regexp(r"^\d{6}(\d{3}){0,2}$", error=N_("an area code has 6, 9 or 12 digits"))
 
@@ -31,10 +32,16 @@ class TenantSchema(Schema):
 
 
 class AccountSchema(InputSchema):
+    # Stored in lower case: sign-in names are not case-sensitive.
     username = fields.String(required=True, validate=USERNAME)
     full_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    email = fields.Email(load_default=None, allow_none=True)
+    email = fields.Email(load_default=None, allow_none=True, validate=EMAIL_LENGTH)
     password = fields.String(required=True, load_only=True, validate=PASSWORD)
+
+    @post_load
+    def _lower_username(self, data, **kwargs):
+        data["username"] = data["username"].lower()
+        return data
 
 
 class TenantCreateSchema(InputSchema):
@@ -88,7 +95,7 @@ class UserCreateSchema(AccountSchema):
 
 class UserUpdateSchema(InputSchema):
     full_name = fields.String(validate=validate.Length(min=1, max=100))
-    email = fields.Email(allow_none=True)
+    email = fields.Email(allow_none=True, validate=EMAIL_LENGTH)
     roles = fields.List(
         fields.Enum(Role),
         validate=ONE_ROLE,

@@ -25,13 +25,14 @@ from aidbridge.accounts.models import (
     TenantType,
     User,
 )
-from aidbridge.accounts.permissions import ASSIGNABLE_ROLES
+from aidbridge.accounts.permissions import ASSIGNABLE_ROLES, Permission, can
 from aidbridge.areas.service import get_area, pack_for_area
 from aidbridge.audit import service as audit
 from aidbridge.clock import utcnow
 from aidbridge.errors import Conflict, Forbidden, InvalidInput, NotFound
 from aidbridge.extensions import db
 from aidbridge.i18n import N_
+from aidbridge.schemas import CONTROL_CHARACTERS
 from aidbridge.tenancy import all_tenants, current_tenant_id, tenant_context
 
 # argon2id with the library's current recommended parameters (RFC 9106).
@@ -166,22 +167,34 @@ def get_tenant(tenant_id: int) -> Tenant:
 
 def _check_username_free(username: str, field: str = "username") -> None:
     with all_tenants():
-        taken = db.session.scalar(
-            select(User.id).where(func.lower(User.username) == username.lower())
-        )
+        taken = db.session.scalar(select(User.id).where(User.username == username.lower()))
     if taken:
         raise Conflict.field(field, N_("this username is already taken"))
 
 
-def _check_roles(tenant: Tenant, roles: set[Role]) -> None:
-    allowed = ASSIGNABLE_ROLES[tenant.type]
-    refused = sorted(str(r) for r in roles - allowed)
+def _check_roles(
+    tenant: Tenant, roles: set[Role], actor: User | None, current: frozenset[Role] = frozenset()
+) -> None:
+    """Roles must suit the tenant; the operator role changes hands only between operators.
+
+    ``actor`` None is the system itself (the command line, the demo loader).
+    """
+    if not roles:
+        raise InvalidInput.field("roles", N_("give the user at least one role"))
+    refused = sorted(str(r) for r in roles - ASSIGNABLE_ROLES[tenant.type])
     if refused:
         raise InvalidInput.field(
             "roles", f"not available to this organisation: {', '.join(refused)}"
         )
-    if not roles:
-        raise InvalidInput.field("roles", N_("give the user at least one role"))
+    if Role.operator in (roles ^ current):
+        _require_operator(actor, "roles")
+
+
+def _require_operator(actor: User | None, field: str) -> None:
+    if actor is not None and Role.operator not in actor.roles:
+        raise Forbidden.field(
+            field, N_("only a platform operator may do this to an operator's account")
+        )
 
 
 def _new_user(tenant: Tenant, data: dict, roles: set[Role]) -> User:
@@ -195,13 +208,13 @@ def _new_user(tenant: Tenant, data: dict, roles: set[Role]) -> User:
     )
     user.role_grants = [RoleGrant(tenant_id=tenant.id, role=r) for r in sorted(roles)]
     db.session.add(user)
-    db.session.flush()
+    _flush_or_conflict()
     return user
 
 
-def create_user(tenant: Tenant, data: dict) -> User:
+def create_user(tenant: Tenant, data: dict, actor: User | None) -> User:
     roles = {Role(r) for r in data["roles"]}
-    _check_roles(tenant, roles)
+    _check_roles(tenant, roles, actor)
     _check_username_free(data["username"])
     user = _new_user(tenant, data, roles)
     audit.record("user.created", "user", user.id, tenant_id=tenant.id, after=user_snapshot(user))
@@ -209,12 +222,13 @@ def create_user(tenant: Tenant, data: dict) -> User:
     return user
 
 
-def update_user(tenant: Tenant, user: User, data: dict, actor: User) -> User:
+def update_user(tenant: Tenant, user: User, data: dict, actor: User | None) -> User:
     before = user_snapshot(user)
     if "roles" in data:
         roles = {Role(r) for r in data["roles"]}
-        _check_roles(tenant, roles)
-        if user.id == actor.id and Role.admin in user.roles and Role.admin not in roles:
+        _check_roles(tenant, roles, actor, user.roles)
+        dropping_admin = Role.admin in user.roles and Role.admin not in roles
+        if dropping_admin and actor is not None and user.id == actor.id:
             raise InvalidInput.field("roles", N_("you cannot remove your own administrator role"))
         if Role.admin not in roles:
             _keep_one_admin(user)
@@ -229,7 +243,7 @@ def update_user(tenant: Tenant, user: User, data: dict, actor: User) -> User:
     return user
 
 
-def _keep_one_admin(user: User) -> None:
+def _keep_one_admin(user: User, field: str = "roles") -> None:
     """A tenant must keep at least one active administrator."""
     if Role.admin not in user.roles or not user.active:
         return
@@ -240,17 +254,19 @@ def _keep_one_admin(user: User) -> None:
     )
     if not others:
         raise InvalidInput.field(
-            "roles", N_("the organisation must keep at least one active administrator")
+            field, N_("the organisation must keep at least one active administrator")
         )
 
 
 def set_user_active(tenant: Tenant, user: User, active: bool, actor: User) -> User:
+    if Role.operator in user.roles:
+        _require_operator(actor, "active")
     if user.active == active:
         return user
     if not active:
         if user.id == actor.id:
             raise InvalidInput.field("active", N_("you cannot deactivate your own account"))
-        _keep_one_admin(user)
+        _keep_one_admin(user, "active")
         user.session_version += 1
         _revoke_all_tokens(user)
     user.active = active
@@ -266,7 +282,9 @@ def set_user_active(tenant: Tenant, user: User, active: bool, actor: User) -> Us
     return user
 
 
-def reset_password(tenant: Tenant, user: User, password: str) -> User:
+def reset_password(tenant: Tenant, user: User, password: str, actor: User | None) -> User:
+    if Role.operator in user.roles:
+        _require_operator(actor, "password")
     user.password_hash = hash_password(password)
     # Existing sessions of this user end; tokens stay (they are revoked separately).
     user.session_version += 1
@@ -282,10 +300,14 @@ def list_users(include_inactive: bool = True) -> list[User]:
     return list(db.session.scalars(query))
 
 
-def _commit_or_conflict() -> None:
-    """Commit; a unique constraint lost to a concurrent request becomes a clean 409."""
+def _flush_or_conflict() -> None:
+    _commit_or_conflict(db.session.flush)
+
+
+def _commit_or_conflict(write=None) -> None:
+    """Commit (or flush); a unique constraint lost to a concurrent request is a clean 409."""
     try:
-        db.session.commit()
+        (write or db.session.commit)()
     except IntegrityError as exc:
         db.session.rollback()
         detail = str(exc.orig).lower()
@@ -301,16 +323,25 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(user: User, name: str, expires_in_days: int | None) -> tuple[ApiToken, str]:
-    """Create a token; the plain value is returned once and never stored."""
+def create_token(
+    user: User, name: str, expires_in_days: int | None, made_with: ApiToken | None = None
+) -> tuple[ApiToken, str]:
+    """Create a token; the plain value is returned once and never stored.
+
+    A token made with another token expires no later than that one, so a leaked
+    short-lived token cannot be turned into a permanent one.
+    """
     plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    expires_at = utcnow() + timedelta(days=expires_in_days) if expires_in_days else None
+    if made_with is not None and made_with.expires_at is not None:
+        expires_at = min(filter(None, (expires_at, made_with.expires_at)))
     token = ApiToken(
         tenant_id=user.tenant_id,
         user_id=user.id,
         name=name,
         prefix=plain[:12],
         digest=_digest(plain),
-        expires_at=utcnow() + timedelta(days=expires_in_days) if expires_in_days else None,
+        expires_at=expires_at,
     )
     db.session.add(token)
     db.session.flush()
@@ -330,7 +361,10 @@ def create_token(user: User, name: str, expires_in_days: int | None) -> tuple[Ap
     return token, plain
 
 
-def revoke_token(token: ApiToken) -> ApiToken:
+def revoke_token(token: ApiToken, actor: User) -> ApiToken:
+    """Revoke a token: one's own, or any of the tenant's as a user manager."""
+    if token.user_id != actor.id and not can(actor, Permission.manage_users):
+        raise NotFound(N_("no such object"))
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         audit.record(
@@ -359,22 +393,28 @@ def visible_tokens(user: User, everyone: bool) -> list[ApiToken]:
     return list(db.session.scalars(query))
 
 
-def user_for_token(plain: str) -> User | None:
-    """The active user a bearer token stands for, or None. Marks the token used."""
+# How stale "last used" may be: writing it on every call would cost a write per call.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def valid_token(plain: str) -> ApiToken | None:
+    """The token, if it is valid and its user and tenant are active. Marks it used."""
     if not plain.startswith(TOKEN_PREFIX):
         return None
     with all_tenants():
         token = db.session.scalar(select(ApiToken).where(ApiToken.digest == _digest(plain)))
+        now = utcnow()
         if token is None or token.revoked_at is not None:
             return None
-        if token.expires_at is not None and token.expires_at <= utcnow():
+        if token.expires_at is not None and token.expires_at <= now:
             return None
         user = token.user
         if not user.active or not user.tenant.is_active:
             return None
-        token.last_used_at = utcnow()
-        db.session.commit()
-    return user
+        if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
+            token.last_used_at = now
+            db.session.commit()
+    return token
 
 
 # --- sign-in ------------------------------------------------------------------------------------
@@ -394,20 +434,32 @@ def _recent_failures(column, value: str, since: datetime) -> int:
 
 
 def authenticate(username: str, password: str, address: str) -> User:
-    """Check a sign-in; raises :class:`SignInRefused`. Every attempt is recorded."""
+    """Check a sign-in; raises :class:`SignInRefused`.
+
+    Every attempt is recorded, as a failure, *before* anything is checked, so that
+    concurrent attempts all count against the limits; a success then marks its own
+    row. These records commit whatever the outcome: a refused sign-in must leave
+    its trace.
+    """
     config = current_app.config
     key = username.strip().lower()
-    since = utcnow() - config["LOGIN_WINDOW"]
-    with all_tenants():
-        user = db.session.scalar(select(User).where(func.lower(User.username) == key))
+    clean_key = CONTROL_CHARACTERS.sub("", key)[: LoginAttempt.username.type.length]
+    address = (address or "unknown")[: LoginAttempt.address.type.length]
+    attempt = LoginAttempt(username=clean_key, address=address, succeeded=False, at=utcnow())
+    db.session.add(attempt)
+    db.session.commit()
 
-    throttled = (
-        _recent_failures(LoginAttempt.username, key, since)
-        >= config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
+    since = utcnow() - config["LOGIN_WINDOW"]
+    user = None
+    if clean_key == key:  # a name with control characters or too long names nobody
+        with all_tenants():
+            user = db.session.scalar(select(User).where(User.username == key))
+    if (
+        _recent_failures(LoginAttempt.username, clean_key, since)
+        > config["LOGIN_MAX_FAILURES_PER_ACCOUNT"]
         or _recent_failures(LoginAttempt.address, address, since)
-        >= config["LOGIN_MAX_FAILURES_PER_ADDRESS"]
-    )
-    if throttled:
+        > config["LOGIN_MAX_FAILURES_PER_ADDRESS"]
+    ):
         refusal = "throttled"
     elif user is None:
         _burn_time(password)
@@ -421,9 +473,8 @@ def authenticate(username: str, password: str, address: str) -> User:
     else:
         refusal = None
 
-    db.session.add(
-        LoginAttempt(username=key, address=address, succeeded=refusal is None, at=utcnow())
-    )
+    if refusal is None:
+        attempt.succeeded = True
     if user is not None:
         with tenant_context(user.tenant_id):
             if refusal is None:
@@ -450,9 +501,12 @@ def _burn_time(password: str) -> None:
         _hasher.verify(_dummy_hash(), password)
 
 
-def record_sign_out(user: User) -> None:
-    audit.record("auth.signed_out", "user", user.id, tenant_id=user.tenant_id, actor=user)
-    db.session.commit()
+def sign_out(user: User) -> None:
+    """End the user's sessions: the signed cookie alone would stay valid until it expires."""
+    with tenant_context(user.tenant_id):
+        user.session_version += 1
+        audit.record("auth.signed_out", "user", user.id, tenant_id=user.tenant_id, actor=user)
+        db.session.commit()
 
 
 def purge_login_attempts(older_than: timedelta | None = None) -> int:

@@ -13,18 +13,17 @@ from functools import wraps
 
 from flask import Blueprint, current_app, jsonify, request
 from flask_login import current_user
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError
 from sqlalchemy import Select, func, select
 
 from aidbridge.accounts.permissions import Permission, can
 from aidbridge.errors import Forbidden, InvalidInput, ServiceError
 from aidbridge.extensions import db
 from aidbridge.i18n import N_
-from aidbridge.schemas import InputSchema
+from aidbridge.schemas import PageQuery
 from aidbridge.tenancy import load_url_objects
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
-MAX_PAGE = 100_000
 
 
 @dataclass
@@ -45,12 +44,6 @@ class Route:
 
 
 ROUTES: list[Route] = []
-
-
-class PageQuery(InputSchema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
-    # Larger pages are cut to API_MAX_PAGE_SIZE.
-    per_page = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_PAGE))
 
 
 class Unauthorized(ServiceError):

@@ -2,8 +2,8 @@
 
 from marshmallow import Schema, fields
 
-from aidbridge.api.framework import PageQuery
 from aidbridge.areas.models import AreaLevel
+from aidbridge.schemas import PageQuery
 
 
 class AreaSchema(Schema):

@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields
 
-from aidbridge.api.framework import PageQuery
+from aidbridge.schemas import PageQuery
 
 
 class AuditEventSchema(Schema):

@@ -3,7 +3,9 @@
 Jobs are plain functions registered with :func:`job`; they take ids, never ORM
 objects, and must be safe to run twice. :func:`enqueue` is the one seam: with
 ``REDIS_URL`` it puts the job on its named RQ queue, without it runs the job
-now, in process, exactly as a worker would (own session, tenant scope, commit).
+now, in process, as a worker would: in its own app context and database session
+(so it sees only committed data, and its commit or rollback is its own), in its
+tenant's scope.
 """
 
 from __future__ import annotations
@@ -28,14 +30,19 @@ class Periodic:
     queue: str = "maintenance"
 
 
-def job(name: str):
-    """Register a job function under a stable name (the name is what queues carry)."""
+def job(name: str, *, platform_wide: bool = False):
+    """Register a job function under a stable name (the name is what queues carry).
+
+    A job runs for one tenant (``enqueue(..., tenant_id=...)``); only a job declared
+    ``platform_wide`` runs without one, reading across tenants.
+    """
 
     def decorator(func: Callable) -> Callable:
         if name in JOBS:
             raise ValueError(f"job {name!r} registered twice")
         JOBS[name] = func
         func.job_name = name
+        func.platform_wide = platform_wide
         return func
 
     return decorator
@@ -58,6 +65,8 @@ def enqueue(name: str, *args, tenant_id: int | None = None, queue_name: str = "d
 
     if name not in JOBS:
         raise ValueError(f"unknown job {name!r}")
+    if tenant_id is None and not JOBS[name].platform_wide:
+        raise ValueError(f"job {name!r} runs for a tenant: pass tenant_id")
     if current_app.config["JOBS_IN_PROCESS"]:
         return run(name, tenant_id, args, kwargs)
     return queue(queue_name).enqueue(run, name, tenant_id, args, kwargs)

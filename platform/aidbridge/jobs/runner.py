@@ -10,19 +10,21 @@ from aidbridge.tenancy import all_tenants, tenant_context
 
 
 def run(name: str, tenant_id: int | None, args: tuple = (), kwargs: dict | None = None):
-    """Run a job; its writes commit together or not at all."""
+    """Run a job in a fresh app context (its own session); its writes commit together
+    or not at all."""
     if has_app_context():
-        return _run(name, tenant_id, args, kwargs or {})
-    from aidbridge.app import create_app
+        app = current_app._get_current_object()
+    else:
+        from aidbridge.app import create_app
 
-    with create_app().app_context():
+        app = create_app()
+    with app.app_context():
         return _run(name, tenant_id, args, kwargs or {})
 
 
 def _run(name: str, tenant_id: int | None, args: tuple, kwargs: dict):
     func = JOBS[name]
     scope = tenant_context(tenant_id) if tenant_id is not None else all_tenants()
-    in_process = current_app.config["JOBS_IN_PROCESS"]
     with scope:
         try:
             result = func(*args, **kwargs)
@@ -31,6 +33,3 @@ def _run(name: str, tenant_id: int | None, args: tuple, kwargs: dict):
         except Exception:
             db.session.rollback()
             raise
-        finally:
-            if not in_process:
-                db.session.remove()

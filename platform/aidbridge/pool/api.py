@@ -6,7 +6,6 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from aidbridge.api import endpoint
-from aidbridge.api.framework import PageQuery
 from aidbridge.pool import service as pool
 from aidbridge.pool.models import Service, ServiceStatus
 from aidbridge.pool.schemas import (
@@ -17,6 +16,7 @@ from aidbridge.pool.schemas import (
     ServiceSchema,
     StatusInputSchema,
 )
+from aidbridge.schemas import PageQuery
 from aidbridge.tenancy import SharedLookup
 
 # A service of the caller's pool: its own, or one published by another tenant.

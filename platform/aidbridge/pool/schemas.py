@@ -6,10 +6,9 @@ from decimal import Decimal
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from aidbridge.api.framework import PageQuery
 from aidbridge.i18n import N_
 from aidbridge.pool.models import CapacityPeriod, Funding, ServiceStatus
-from aidbridge.schemas import InputSchema, all_optional
+from aidbridge.schemas import InputSchema, PageQuery, all_optional
 from aidbridge.vocab import AssistanceCategory, DisabilityType, TargetGroup
 
 AREA_CODE = validate.Regexp(r"^\d{6}(\d{3}){0,2}$", error=N_("an area code has 6, 9 or 12 digits"))

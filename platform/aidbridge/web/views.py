@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired
+from wtforms.validators import DataRequired, Length
 
 from aidbridge.accounts import service
 from aidbridge.accounts.models import TenantType
@@ -34,8 +34,9 @@ PORTAL_FOR = {
 
 
 class SignInForm(FlaskForm):
-    username = StringField(validators=[DataRequired()])
-    password = PasswordField(validators=[DataRequired()])
+    username = StringField(validators=[DataRequired(), Length(max=200)])
+    # Bounded so that hashing cannot be made to chew on megabytes.
+    password = PasswordField(validators=[DataRequired(), Length(max=200)])
 
 
 def refusal_message(reason: str) -> str:
@@ -67,7 +68,11 @@ def sign_in():
             form.password.errors.append(refusal_message(refused.reason))
             status = 429 if refused.reason == "throttled" else 401
         else:
+            # A new session for the new user; only the chosen language carries over.
+            language = session.get("language")
             session.clear()
+            if language:
+                session["language"] = language
             login_user(user)
             return redirect(safe_next(request.args.get("next")) or url_for("site.index"))
     elif request.method == "POST":
@@ -78,7 +83,7 @@ def sign_in():
 @site.post("/sign-out")
 @login_required
 def sign_out():
-    service.record_sign_out(current_user)
+    service.sign_out(current_user)
     logout_user()
     session.clear()
     flash(_("You have signed out."), "info")
