@@ -5,9 +5,15 @@ from flask_login import current_user
 
 from aidbridge.accounts import service
 from aidbridge.accounts.permissions import Permission, can
+from aidbridge.extensions import db
 
 
 def render_home(template: str):
     tenant = current_user.tenant
     allowed = [p for p in Permission if can(current_user, p)]
-    return render_template(template, tenant=tenant, users=service.list_users(), allowed=allowed)
+    return render_template(
+        template,
+        tenant=tenant,
+        users=db.session.scalars(service.users_query()).all(),
+        allowed=allowed,
+    )

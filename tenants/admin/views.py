@@ -43,7 +43,7 @@ def _role_choices():
 def users():
     return render_template(
         "admin/users.html",
-        users=service.list_users(),
+        users=db.session.scalars(service.users_query()).all(),
         form=ConfirmForm(),
         may_manage=can(current_user, Permission.manage_users),
     )
@@ -68,8 +68,8 @@ def new_user():
 
 
 @portal.route("/users/<int:user_id>", methods=["GET", "POST"])
-@requires(Permission.manage_users)
 @url_objects(user_id=User)
+@requires(Permission.manage_users)
 def edit_user(user: User):
     form = UserEditForm(obj=user)
     form.roles.choices = _role_choices()
@@ -96,8 +96,8 @@ def edit_user(user: User):
 
 
 @portal.post("/users/<int:user_id>/password")
-@requires(Permission.manage_users)
 @url_objects(user_id=User)
+@requires(Permission.manage_users)
 def reset_password(user: User):
     form = PasswordResetForm(prefix="pw")
     data = load_form(form, PasswordResetSchema(), ["password"]) if form.validate() else None
@@ -122,8 +122,8 @@ def reset_password(user: User):
 
 
 @portal.post("/users/<int:user_id>/active")
-@requires(Permission.manage_users)
 @url_objects(user_id=User)
+@requires(Permission.manage_users)
 def set_active(user: User):
     if not ConfirmForm().validate():
         abort(400)
@@ -154,13 +154,12 @@ def tokens():
                 current_user, data["name"], data.get("expires_in_days")
             )
             form = TokenCreateForm(formdata=None)
-    everyone = can(current_user, Permission.manage_users)
     return render_template(
         "admin/tokens.html",
         form=form,
         created=created,
         confirm=ConfirmForm(),
-        tokens=service.visible_tokens(current_user, everyone=everyone),
+        tokens=db.session.scalars(service.tokens_query(current_user)).all(),
     ), _status(form)
 
 

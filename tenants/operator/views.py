@@ -34,7 +34,9 @@ def home():
 @requires(Permission.manage_tenants)
 def tenants():
     return render_template(
-        "operator/tenants.html", tenants=service.list_tenants(), confirm=ConfirmForm()
+        "operator/tenants.html",
+        tenants=db.session.scalars(service.tenants_query()).all(),
+        confirm=ConfirmForm(),
     )
 
 
@@ -89,8 +91,8 @@ def new_tenant():
 
 
 @portal.post("/tenants/<int:tenant_id>/status")
-@requires(Permission.manage_tenants)
 @url_objects(tenant_id=Tenant)
+@requires(Permission.manage_tenants)
 def set_status(tenant: Tenant):
     status = request.form.get("status")
     if not ConfirmForm().validate() or status not in set(TenantStatus):

@@ -58,8 +58,9 @@ def test_signed_out_visitors_are_sent_to_sign_in(client, db):
 
 def test_errors_have_a_readable_page(client, db):
     sign_in(client, make_user(make_tenant()))
-    page = client.get("/org/users/999999")
-    assert page.status_code == 403  # a caseworker may not manage users at all
+    # No such user: 404 before any question of roles (as in the API).
+    assert client.get("/org/users/999999").status_code == 404
+    assert client.get("/org/users/new").status_code == 403  # a caseworker manages no users
     admin = make_user(make_tenant(), "admin")
     sign_in(client, admin)
     page = client.get("/org/users/999999")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import g
 from flask_login import current_user
-from sqlalchemy import select
 
 from aidbridge.accounts import service
 from aidbridge.accounts.models import ApiToken, Tenant, TenantStatus, User
@@ -59,7 +58,7 @@ def own_tenant():
     permission=Permission.manage_tenants,
 )
 def list_tenants(args):
-    return select(Tenant).order_by(Tenant.type, Tenant.name)
+    return service.tenants_query()
 
 
 @endpoint(
@@ -111,7 +110,7 @@ def set_tenant_status(tenant, data):
     "/users", summary="Users of the caller's tenant", tag="users", response=UserSchema, many=True
 )
 def list_users(args):
-    return select(User).order_by(User.active.desc(), User.username)
+    return service.users_query()
 
 
 @endpoint(
@@ -193,10 +192,7 @@ def reset_password(user, data):
     many=True,
 )
 def list_tokens(args):
-    query = select(ApiToken).order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
-    if not can(current_user, Permission.manage_users):
-        query = query.where(ApiToken.user_id == current_user.id)
-    return query
+    return service.tokens_query(current_user)
 
 
 @endpoint(

@@ -14,6 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from aidbridge.accounts.models import (
     ApiToken,
@@ -148,11 +149,13 @@ def set_tenant_status(tenant: Tenant, status: TenantStatus) -> Tenant:
     return tenant
 
 
-def list_tenants(tenant_type: TenantType | None = None) -> list[Tenant]:
-    query = select(Tenant).order_by(Tenant.type, Tenant.name)
-    if tenant_type:
-        query = query.where(Tenant.type == tenant_type)
-    return list(db.session.scalars(query))
+def tenants_query():
+    """All tenants (the operator's view), with their jurisdiction loaded."""
+    return (
+        select(Tenant)
+        .options(joinedload(Tenant.jurisdiction))
+        .order_by(Tenant.type, Tenant.name, Tenant.id)
+    )
 
 
 def get_tenant(tenant_id: int) -> Tenant:
@@ -293,11 +296,9 @@ def reset_password(tenant: Tenant, user: User, password: str, actor: User | None
     return user
 
 
-def list_users(include_inactive: bool = True) -> list[User]:
-    query = select(User).order_by(User.active.desc(), User.username)
-    if not include_inactive:
-        query = query.where(User.active.is_(True))
-    return list(db.session.scalars(query))
+def users_query():
+    """The current tenant's users, active first."""
+    return select(User).order_by(User.active.desc(), User.username)
 
 
 def _flush_or_conflict() -> None:
@@ -386,11 +387,16 @@ def _revoke_all_tokens(user: User) -> None:
         token.revoked_at = now
 
 
-def visible_tokens(user: User, everyone: bool) -> list[ApiToken]:
-    query = select(ApiToken).order_by(ApiToken.created_at.desc())
-    if not everyone:
+def tokens_query(user: User):
+    """The user's tokens; a user manager sees every token of the tenant."""
+    query = (
+        select(ApiToken)
+        .options(joinedload(ApiToken.user))
+        .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+    )
+    if not can(user, Permission.manage_users):
         query = query.where(ApiToken.user_id == user.id)
-    return list(db.session.scalars(query))
+    return query
 
 
 # How stale "last used" may be: writing it on every call would cost a write per call.
