@@ -110,3 +110,29 @@ def make_service(
             user = make_user(tenant, "caseworker")
             pool.set_status(created, ServiceStatus(status), user)
     return created
+
+
+def make_project(tenant: Tenant, status: str = "draft", **fields):
+    """A charity project through the pool's rules."""
+    from datetime import date
+
+    from aidbridge.pool import service as pool
+    from aidbridge.pool.models import ProjectStatus
+
+    data = {
+        "title": "困境儿童关爱计划",
+        "aims": "为困境儿童提供学业辅导和心理陪伴",
+        "dimensions": ["education", "psychological"],
+        "target_groups": frozenset({"minors"}),
+        "areas": [tenant.jurisdiction_code],
+        "starts_on": date(2026, 1, 1),
+        "ends_on": date(2026, 12, 31),
+        "funding_target_fen": 50_000_000,
+        "funds_raised_fen": 18_750_000,
+        **fields,
+    }
+    with tenant_context(tenant.id):
+        project = pool.create_project(tenant, data)
+        if status != "draft":
+            pool.set_project_status(project, ProjectStatus(status))
+    return project

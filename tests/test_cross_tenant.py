@@ -18,10 +18,18 @@ from sqlalchemy import select
 from aidbridge.accounts.models import ApiToken, Role, Tenant, TenantType, User
 from aidbridge.accounts.permissions import ASSIGNABLE_ROLES
 from aidbridge.areas.models import Area
-from aidbridge.pool.models import Service
+from aidbridge.pool.models import Project, Service
 from aidbridge.tenancy import TenantOwned
 
-from factories import bearer, make_service, make_tenant, make_token, make_user, sign_in
+from factories import (
+    bearer,
+    make_project,
+    make_service,
+    make_tenant,
+    make_token,
+    make_user,
+    sign_in,
+)
 
 # URL arguments that name no object (a language code, a static file).
 PLAIN_ARGUMENTS = {("site.set_language", "code"): "en", ("static", "filename"): "app.css"}
@@ -34,7 +42,7 @@ def foreign(db):
     """Tenant A and its data, as the objects each model's URL argument will receive."""
     # Another pool (Changjiang), so even what A publishes is not B's to see.
     tenant = make_tenant(
-        TenantType.bureau, name="外部民政局", jurisdiction="360202", policy_pack="changjiang"
+        TenantType.charity, name="外部慈善会", jurisdiction="360202", policy_pack="changjiang"
     )
     admin = make_user(tenant, Role.admin, username=f"{MARK}admin")
     admin.full_name = f"{MARK}管理员"
@@ -43,7 +51,10 @@ def foreign(db):
     from aidbridge.accounts import service
 
     token, _plain = service.create_token(admin, f"{MARK}token", None)
-    published = make_service(tenant, name=f"{MARK}服务", status="published", areas=["360202"])
+    project = make_project(tenant, status="active", title=f"{MARK}项目", areas=["360202"])
+    published = make_service(
+        tenant, name=f"{MARK}服务", status="published", areas=["360202"], project_id=project.id
+    )
     return {
         "tenant": tenant,
         "objects": {
@@ -52,6 +63,7 @@ def foreign(db):
             Tenant: tenant.id,
             Area: tenant.jurisdiction_code,
             Service: published.id,
+            Project: project.id,
         },
         "state": lambda: (
             admin.active,

@@ -7,10 +7,15 @@ from sqlalchemy import select
 
 from aidbridge.api import endpoint
 from aidbridge.pool import service as pool
-from aidbridge.pool.models import Service, ServiceStatus
+from aidbridge.pool.models import Project, ProjectDimension, ProjectStatus, Service, ServiceStatus
 from aidbridge.pool.schemas import (
     CapacityUpdateSchema,
     PoolQuery,
+    ProjectChangeSchema,
+    ProjectInputSchema,
+    ProjectQuery,
+    ProjectSchema,
+    ProjectStatusSchema,
     ServiceChangeSchema,
     ServiceInputSchema,
     ServiceSchema,
@@ -125,3 +130,93 @@ def search_pool(args):
 )
 def get_pool_service(service):
     return service
+
+
+# --- charity projects ---------------------------------------------------------------------------
+
+PoolProject = SharedLookup(Project, lambda pid: pool.find_visible_project(current_user.tenant, pid))
+
+
+def _with_services(project: Project) -> Project:
+    project.visible_services = pool.project_services(current_user.tenant, project)
+    return project
+
+
+@endpoint(
+    "/projects",
+    summary="Your organisation's charity projects",
+    tag="projects",
+    response=ProjectSchema,
+    many=True,
+    query=PageQuery,
+)
+def list_own_projects(args):
+    return select(Project).order_by(Project.starts_on.desc(), Project.id.desc())
+
+
+@endpoint(
+    "/projects",
+    "POST",
+    summary="Post a charity project (charities only)",
+    tag="projects",
+    body=ProjectInputSchema,
+    response=ProjectSchema,
+    status=201,
+    errors=(403,),
+)
+def create_project(data):
+    return _with_services(pool.create_project(current_user.tenant, data))
+
+
+@endpoint(
+    "/projects/<int:project_id>",
+    "PATCH",
+    summary="Change your project",
+    tag="projects",
+    body=ProjectChangeSchema,
+    response=ProjectSchema,
+    load={"project_id": Project},
+)
+def update_project(project, data):
+    return _with_services(pool.update_project(current_user.tenant, project, data))
+
+
+@endpoint(
+    "/projects/<int:project_id>/status",
+    "PUT",
+    summary="Start, complete or cancel your project",
+    tag="projects",
+    body=ProjectStatusSchema,
+    response=ProjectSchema,
+    load={"project_id": Project},
+)
+def set_project_status(project, data):
+    return _with_services(pool.set_project_status(project, ProjectStatus(data["status"])))
+
+
+@endpoint(
+    "/pool/projects",
+    summary="Charity projects of your pool",
+    tag="pool",
+    response=ProjectSchema,
+    many=True,
+    query=ProjectQuery,
+)
+def list_pool_projects(args):
+    query = pool.projects_visible_to(current_user.tenant)
+    if "dimension" in args:
+        query = query.where(
+            Project.dimensions.any(ProjectDimension.dimension_code == args["dimension"])
+        )
+    return query
+
+
+@endpoint(
+    "/pool/projects/<int:project_id>",
+    summary="One project of your pool, with its services and funding progress",
+    tag="pool",
+    response=ProjectSchema,
+    load={"project_id": PoolProject},
+)
+def get_pool_project(project):
+    return _with_services(project)

@@ -7,7 +7,7 @@ from decimal import Decimal
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from aidbridge.i18n import N_
-from aidbridge.pool.models import CapacityPeriod, Funding, ServiceStatus
+from aidbridge.pool.models import CapacityPeriod, Funding, ProjectStatus, ServiceStatus
 from aidbridge.schemas import InputSchema, PageQuery, all_optional
 from aidbridge.vocab import AssistanceCategory, DisabilityType, TargetGroup
 
@@ -190,3 +190,85 @@ class ServiceSchema(Schema):
     published_at = fields.AwareDateTime(allow_none=True)
     assured_date = fields.Date(allow_none=True)
     updated_at = fields.AwareDateTime()
+
+
+# --- charity projects ---------------------------------------------------------------------------
+
+FEN = validate.Range(min=0, max=10**13, error=N_("an amount in fen, not negative"))
+
+
+class ProjectInputSchema(InputSchema):
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    aims = fields.String(load_default="", validate=validate.Length(max=5000))
+    dimensions = fields.List(
+        fields.String(validate=CODE),
+        required=True,
+        validate=validate.Length(min=1, max=10, error=N_("name the needs the project addresses")),
+    )
+    target_groups = fields.List(fields.Enum(TargetGroup), load_default=list)
+    areas = fields.List(
+        fields.String(validate=AREA_CODE),
+        required=True,
+        validate=validate.Length(min=1, max=500, error=N_("give at least one area")),
+    )
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(required=True)
+    funding_target_fen = fields.Integer(required=True, validate=FEN)
+    funds_raised_fen = fields.Integer(load_default=0, validate=FEN)
+
+    @validates_schema
+    def _period(self, data, **kwargs):
+        starts, ends = data.get("starts_on"), data.get("ends_on")
+        if starts and ends and ends < starts:
+            raise ValidationError(N_("must not be before the start date"), "ends_on")
+
+    @post_load
+    def _groups(self, data, **kwargs):
+        if "target_groups" in data:
+            data["target_groups"] = frozenset(data["target_groups"])
+        return data
+
+
+ProjectChangeSchema = all_optional(ProjectInputSchema, "ProjectChangeSchema")
+
+
+class ProjectStatusSchema(InputSchema):
+    status = fields.Enum(ProjectStatus, required=True)
+
+
+class ProjectQuery(PageQuery):
+    dimension = fields.String(validate=CODE)
+
+
+class ProjectServiceSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    dimension = fields.String(attribute="dimension_code")
+    status = fields.Enum(ServiceStatus)
+    capacity_available = fields.Integer()
+
+
+def _progress(project) -> str | None:
+    """Funds raised as a percentage of the target, one decimal, exact (no floats)."""
+    if not project.funding_target_fen:
+        return None
+    share = Decimal(project.funds_raised_fen) * 100 / Decimal(project.funding_target_fen)
+    return str(share.quantize(Decimal("0.1")))
+
+
+class ProjectSchema(Schema):
+    id = fields.Integer()
+    provider_id = fields.Integer(attribute="tenant_id")
+    title = fields.String()
+    aims = fields.String()
+    dimensions = fields.Function(lambda p: [d.dimension_code for d in p.dimensions])
+    target_groups = fields.Function(lambda p: _sorted(p.target_groups))
+    areas = fields.Function(lambda p: [a.area_code for a in p.areas])
+    starts_on = fields.Date()
+    ends_on = fields.Date()
+    funding_target_fen = fields.Integer()
+    funds_raised_fen = fields.Integer()
+    funding_progress_percent = fields.Function(_progress, allow_none=True)
+    status = fields.Enum(ProjectStatus)
+    # Set by the view: the project's services as far as the caller may see them.
+    services = fields.List(fields.Nested(ProjectServiceSchema), attribute="visible_services")

@@ -7,17 +7,20 @@ from datetime import timedelta
 
 from sqlalchemy import and_, exists, or_, select
 
-from aidbridge.accounts.models import Tenant, TenantStatus, User
+from aidbridge.accounts.models import Tenant, TenantStatus, TenantType, User
 from aidbridge.areas.models import Area
 from aidbridge.audit import service as audit
 from aidbridge.clock import local_today, utcnow
 from aidbridge.db import has_flag
-from aidbridge.errors import InvalidInput
+from aidbridge.errors import Forbidden, InvalidInput
 from aidbridge.extensions import db
 from aidbridge.i18n import N_
 from aidbridge.pool import search
 from aidbridge.pool.models import (
     Project,
+    ProjectArea,
+    ProjectDimension,
+    ProjectStatus,
     Service,
     ServiceArea,
     ServiceLocation,
@@ -288,3 +291,128 @@ def search_pool(viewer: Tenant, filters: dict):
                 match.c.matched.desc(), match.c.score.desc()
             )
     return query.order_by(Service.published_at.desc(), Service.id.desc())
+
+
+# --- charity projects (CJ21-REF-2) ---------------------------------------------------------------
+
+PROJECT_TRANSITIONS: dict[ProjectStatus, frozenset[ProjectStatus]] = {
+    ProjectStatus.draft: frozenset({ProjectStatus.active, ProjectStatus.cancelled}),
+    ProjectStatus.active: frozenset({ProjectStatus.completed, ProjectStatus.cancelled}),
+    ProjectStatus.completed: frozenset(),
+    ProjectStatus.cancelled: frozenset(),
+}
+
+
+def _apply_project(tenant: Tenant, project: Project, data: dict) -> None:
+    if "dimensions" in data:
+        for index, code in enumerate(data["dimensions"]):
+            term = db.session.get(TaxonomyTerm, code)
+            if term is None or not term.is_dimension:
+                raise InvalidInput.field(f"dimensions.{index}", N_("unknown need dimension"))
+        project.dimensions = [
+            ProjectDimension(tenant_id=tenant.id, dimension_code=code)
+            for code in sorted(set(data["dimensions"]))
+        ]
+    if "areas" in data:
+        areas = _areas_inside(tenant, data["areas"], "areas")
+        project.areas = [ProjectArea(tenant_id=tenant.id, area_code=a.code) for a in areas]
+    starts = data.get("starts_on", project.starts_on)
+    ends = data.get("ends_on", project.ends_on)
+    if starts and ends and ends < starts:
+        raise InvalidInput.field("ends_on", N_("must not be before the start date"))
+    for name in (
+        "title",
+        "aims",
+        "target_groups",
+        "starts_on",
+        "ends_on",
+        "funding_target_fen",
+        "funds_raised_fen",
+    ):
+        if name in data:
+            setattr(project, name, data[name])
+
+
+def create_project(tenant: Tenant, data: dict) -> Project:
+    if tenant.type != TenantType.charity:
+        raise Forbidden(N_("only charities post charity projects"))
+    project = Project(tenant_id=tenant.id, pool=tenant.policy_pack, status=ProjectStatus.draft)
+    _apply_project(tenant, project, data)
+    db.session.add(project)
+    db.session.flush()
+    audit.record(
+        "project.created",
+        "project",
+        project.id,
+        tenant_id=tenant.id,
+        after={"title": project.title},
+    )
+    db.session.commit()
+    return project
+
+
+def update_project(tenant: Tenant, project: Project, data: dict) -> Project:
+    if not PROJECT_TRANSITIONS[project.status]:
+        raise InvalidInput.field("status", N_("a finished project cannot be changed"))
+    _apply_project(tenant, project, data)
+    audit.record(
+        "project.updated",
+        "project",
+        project.id,
+        tenant_id=tenant.id,
+        after={"fields": sorted(data)},
+    )
+    db.session.commit()
+    return project
+
+
+def set_project_status(project: Project, status: ProjectStatus) -> Project:
+    if status == project.status:
+        return project
+    if status not in PROJECT_TRANSITIONS[project.status]:
+        raise InvalidInput.field("status", N_("this change of status is not allowed"))
+    before = project.status
+    project.status = status
+    audit.record(
+        "project.status_changed",
+        "project",
+        project.id,
+        tenant_id=project.tenant_id,
+        before={"status": str(before)},
+        after={"status": str(status)},
+    )
+    db.session.commit()
+    return project
+
+
+def projects_visible_to(viewer: Tenant):
+    """Projects a tenant may see: its own, and the active or completed projects of its pool."""
+    return (
+        select(Project)
+        .join(Tenant, Tenant.id == Project.tenant_id)
+        .where(
+            or_(
+                Project.tenant_id == viewer.id,
+                and_(
+                    Project.pool == viewer.policy_pack,
+                    Project.status.in_([ProjectStatus.active, ProjectStatus.completed]),
+                    Tenant.status == TenantStatus.active,
+                ),
+            )
+        )
+        .order_by(Project.starts_on.desc(), Project.id.desc())
+        .execution_options(all_tenants=True)
+    )
+
+
+def find_visible_project(viewer: Tenant, project_id: int) -> Project | None:
+    return db.session.scalar(projects_visible_to(viewer).where(Project.id == project_id))
+
+
+def project_services(viewer: Tenant, project: Project) -> list[Service]:
+    """The services that deliver a project, as far as the viewer may see them."""
+    return list(
+        db.session.scalars(
+            visible_to(viewer).where(Service.project_id == project.id).order_by(Service.id)
+        )
+    )
