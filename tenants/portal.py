@@ -64,10 +64,10 @@ def load_form(form, schema: Schema, fields: list[str] | None = None) -> dict | N
 
 def put_errors(form, messages: dict) -> None:
     for name, reasons in messages.items():
-        if isinstance(reasons, dict):  # nested schema: "admin" → its own fields
+        if isinstance(reasons, dict):  # nested: "admin" → admin_username, "areas" → areas_0
             put_errors(form, {f"{name}_{k}": v for k, v in reasons.items()})
             continue
-        target = form[name] if name in form else None  # noqa: SIM401 (a form is no dict)
+        target = _field(form, str(name).replace(".", "_"))
         reasons = [translate(str(r)) for r in reasons]
         if target is None:
             flash("; ".join(reasons), "error")
@@ -75,11 +75,22 @@ def put_errors(form, messages: dict) -> None:
             target.errors = [*target.errors, *reasons]
 
 
+def _field(form, name: str):
+    """The form field a message is about: ``areas_1`` falls back to ``areas``."""
+    while name:
+        if name in form:
+            return form[name]
+        name, _, tail = name.rpartition("_")
+        if not tail.isdigit():
+            return None
+    return None
+
+
 def apply_service_error(form, error: ServiceError) -> None:
     """Undo the refused request's writes; show the refusal on its fields, or as a message."""
     db.session.rollback()
     if error.errors:
-        put_errors(form, {k.replace(".", "_"): v for k, v in error.errors.items()})
+        put_errors(form, error.errors)
     else:
         flash(translate(error.message), "error")
 

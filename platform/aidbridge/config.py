@@ -110,6 +110,8 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         # Reverse proxies in front of the app whose X-Forwarded-* headers to trust, so
         # that sign-in throttling and the audit log see the client's real address.
         "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
+        # Published listings not verified for this many days are flagged to their owner.
+        "POOL_STALE_AFTER_DAYS": int(env.get("POOL_STALE_AFTER_DAYS", "180")),
         "API_PAGE_SIZE": 50,
         "API_MAX_PAGE_SIZE": 200,
     }

@@ -9,6 +9,10 @@ class RolesField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
 
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("validate_choice", False)  # the schema judges, in the user's language
+        super().__init__(*args, **kwargs)
+
 
 class UserCreateForm(FlaskForm):
     username = StringField()

@@ -26,6 +26,7 @@ from aidbridge.tenancy import SharedLookup
 
 # A service of the caller's pool: its own, or one published by another tenant.
 PoolService = SharedLookup(Service, lambda sid: pool.find_visible(current_user.tenant, sid))
+PoolProject = SharedLookup(Project, lambda pid: pool.find_visible_project(current_user.tenant, pid))
 
 # --- the provider's own services -----------------------------------------------------------------
 
@@ -133,8 +134,6 @@ def get_pool_service(service):
 
 
 # --- charity projects ---------------------------------------------------------------------------
-
-PoolProject = SharedLookup(Project, lambda pid: pool.find_visible_project(current_user.tenant, pid))
 
 
 def _with_services(project: Project) -> Project:

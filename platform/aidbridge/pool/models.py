@@ -25,6 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from aidbridge.areas.models import Area
 from aidbridge.db import FlagSet, Timestamped
 from aidbridge.extensions import db
 from aidbridge.tenancy import TenantOwned
@@ -46,6 +47,8 @@ class TaxonomyTerm(db.Model):
     parent_code: Mapped[str | None] = mapped_column(ForeignKey("taxonomy_term.code"), index=True)
     name_zh: Mapped[str] = mapped_column(String(60))
     name_en: Mapped[str] = mapped_column(String(80))
+
+    parent: Mapped[TaxonomyTerm | None] = relationship(remote_side=[code])
 
     @property
     def is_dimension(self) -> bool:
@@ -161,6 +164,7 @@ class ServiceArea(TenantOwned, db.Model):
     hsds_id: Mapped[str] = mapped_column(String(36), default=new_hsds_id)
 
     service: Mapped[Service] = relationship(back_populates="areas")
+    area: Mapped[Area] = relationship(lazy="joined")
 
 
 class ServiceLocation(TenantOwned, db.Model):
@@ -278,3 +282,4 @@ class ProjectDimension(TenantOwned, db.Model):
     dimension_code: Mapped[str] = mapped_column(ForeignKey("taxonomy_term.code"), primary_key=True)
 
     project: Mapped[Project] = relationship(back_populates="dimensions")
+    term: Mapped[TaxonomyTerm] = relationship(lazy="joined")

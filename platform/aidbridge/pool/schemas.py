@@ -44,7 +44,7 @@ class ScheduleSchema(InputSchema):
     closes_at = fields.Time(load_default=None, allow_none=True)
     description = fields.String(load_default="", validate=validate.Length(max=300))
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _hours(self, data, **kwargs):
         opens, closes = data.get("opens_at"), data.get("closes_at")
         if opens and closes and closes <= opens:
@@ -62,7 +62,7 @@ class CapacitySchema(InputSchema):
     per_period = fields.Integer(required=True, validate=UNITS)
     available = fields.Integer(required=True, validate=UNITS)
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _available(self, data, **kwargs):
         if data.get("available", 0) > data.get("per_period", 0):
             raise ValidationError(N_("cannot exceed the units per period"), "available")
@@ -97,7 +97,7 @@ class ServiceInputSchema(InputSchema):
     funding = fields.Enum(Funding, required=True)
     project_id = fields.Integer(load_default=None, allow_none=True)
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _ages(self, data, **kwargs):
         low, high = data.get("min_age"), data.get("max_age")
         if low is not None and high is not None and low > high:
@@ -216,7 +216,7 @@ class ProjectInputSchema(InputSchema):
     funding_target_fen = fields.Integer(required=True, validate=FEN)
     funds_raised_fen = fields.Integer(load_default=0, validate=FEN)
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _period(self, data, **kwargs):
         starts, ends = data.get("starts_on"), data.get("ends_on")
         if starts and ends and ends < starts:

@@ -416,3 +416,8 @@ def project_services(viewer: Tenant, project: Project) -> list[Service]:
             visible_to(viewer).where(Service.project_id == project.id).order_by(Service.id)
         )
     )
+
+
+def provider_of(listing: Service | Project) -> Tenant:
+    """The tenant behind a service or project of the pool (tenants are not tenant-owned)."""
+    return db.session.get(Tenant, listing.tenant_id)

@@ -1,0 +1,118 @@
+"""The shared resource pool, as every tenant browses it: search services with filters,
+read a service, browse charity projects and the needs they address."""
+
+from __future__ import annotations
+
+from flask import render_template, request
+from flask_login import current_user
+from marshmallow import ValidationError
+from sqlalchemy import func, select
+
+from aidbridge.areas.models import Area, AreaLevel
+from aidbridge.errors import ServiceError
+from aidbridge.extensions import db
+from aidbridge.pool import service as pool
+from aidbridge.pool.api import PoolProject, PoolService
+from aidbridge.pool.models import Project, ProjectDimension, Service, TaxonomyTerm
+from aidbridge.pool.schemas import PoolQuery, ProjectQuery
+from aidbridge.tenancy import url_objects
+from aidbridge.vocab import AssistanceCategory
+from tenants.portal import make_portal
+
+portal = make_portal("pool", None, "/pool")
+PAGE_SIZE = 20
+
+
+def _filters(schema) -> tuple[dict, dict]:
+    """The query string checked by the API's schema: (filters, errors by field)."""
+    raw = {k: v for k, v in request.args.items() if v != ""}
+    try:
+        return schema.load(raw), {}
+    except ValidationError as exc:
+        return {}, exc.messages
+
+
+def _page(query, page: int):
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    items = db.session.scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    return items, total
+
+
+def _pool_areas():
+    """The streets and communities of the viewer's pool, for the area filter."""
+    tenant = current_user.tenant
+    issuer = db.session.scalar(select(Area).where(Area.policy_pack == tenant.policy_pack))
+    root = issuer or tenant.jurisdiction
+    return db.session.scalars(
+        select(Area)
+        .where(
+            Area.path.startswith(root.path),
+            Area.level.in_([AreaLevel.district, AreaLevel.street, AreaLevel.community]),
+        )
+        .order_by(Area.path)
+    ).all()
+
+
+@portal.get("/")
+def search():
+    filters, errors = _filters(PoolQuery())
+    items, total = [], 0
+    if not errors:
+        try:
+            query = pool.search_pool(current_user.tenant, filters)
+        except ServiceError as error:  # an unknown area: a field error, as in the API
+            errors = error.errors
+        else:
+            items, total = _page(query, filters.get("page", 1))
+    terms = db.session.scalars(select(TaxonomyTerm).order_by(TaxonomyTerm.code)).all()
+    return render_template(
+        "pool/search.html",
+        services=items,
+        total=total,
+        filters=filters,
+        errors=errors,
+        page=filters.get("page", 1),
+        page_size=PAGE_SIZE,
+        terms=terms,
+        areas=_pool_areas(),
+        categories=list(AssistanceCategory),
+        args=request.args,
+    ), (422 if errors else 200)
+
+
+@portal.get("/services/<int:service_id>")
+@url_objects(service_id=PoolService)
+def service_page(service: Service):
+    provider = pool.provider_of(service)
+    return render_template("pool/service.html", service=service, provider=provider)
+
+
+@portal.get("/projects")
+def projects():
+    filters, errors = _filters(ProjectQuery())
+    query = pool.projects_visible_to(current_user.tenant)
+    if "dimension" in filters:
+        query = query.where(
+            Project.dimensions.any(ProjectDimension.dimension_code == filters["dimension"])
+        )
+    items, total = ([], 0) if errors else _page(query, filters.get("page", 1))
+    dimensions = db.session.scalars(
+        select(TaxonomyTerm).where(TaxonomyTerm.parent_code.is_(None)).order_by(TaxonomyTerm.code)
+    ).all()
+    return render_template(
+        "pool/projects.html",
+        projects=items,
+        total=total,
+        errors=errors,
+        dimensions=dimensions,
+        args=request.args,
+    )
+
+
+@portal.get("/projects/<int:project_id>")
+@url_objects(project_id=PoolProject)
+def project_page(project: Project):
+    services = pool.project_services(current_user.tenant, project)
+    return render_template(
+        "pool/project.html", project=project, services=services, provider=pool.provider_of(project)
+    )

@@ -1,0 +1,388 @@
+"""A provider's own services and (for charities) projects: create, edit, publish, keep
+capacity and verification current. Every tenant type provides services."""
+
+from __future__ import annotations
+
+from datetime import time
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from marshmallow import ValidationError
+from sqlalchemy import select
+
+from aidbridge.accounts.models import TenantType
+from aidbridge.areas.models import Area, AreaLevel
+from aidbridge.errors import ServiceError
+from aidbridge.extensions import db
+from aidbridge.money import fen_to_yuan, yuan_to_fen
+from aidbridge.pool import service as pool
+from aidbridge.pool.models import (
+    CapacityPeriod,
+    Funding,
+    Project,
+    ProjectStatus,
+    Service,
+    ServiceStatus,
+    TaxonomyTerm,
+)
+from aidbridge.pool.schemas import (
+    WEEKDAYS,
+    CapacityUpdateSchema,
+    ProjectInputSchema,
+    ServiceInputSchema,
+)
+from aidbridge.tenancy import url_objects
+from aidbridge.vocab import AssistanceCategory, DisabilityType, TargetGroup
+from tenants.admin.forms import ConfirmForm
+from tenants.labels import (
+    CAPACITY_PERIOD,
+    CATEGORY,
+    DISABILITY_TYPE,
+    FUNDING,
+    TARGET_GROUP,
+    term_label,
+)
+from tenants.portal import apply_service_error, flash_done, make_portal, put_errors
+from tenants.provider.forms import CapacityForm, ProjectForm, ServiceForm
+
+portal = make_portal("provider", None, "/provider")
+
+
+# --- choices ---------------------------------------------------------------------------------
+
+
+def _terms():
+    return list(db.session.scalars(select(TaxonomyTerm).order_by(TaxonomyTerm.code)))
+
+
+def _jurisdiction_areas(levels=(AreaLevel.district, AreaLevel.street, AreaLevel.community)):
+    jurisdiction = current_user.tenant.jurisdiction
+    areas = db.session.scalars(
+        select(Area)
+        .where(Area.path.startswith(jurisdiction.path), Area.level.in_(levels))
+        .order_by(Area.path)
+    )
+    depth = list(AreaLevel)
+    return [(a.code, "　" * (depth.index(a.level) - 2) + a.name) for a in areas]
+
+
+def _enum_choices(enum, labels):
+    return [(str(member), str(labels[member])) for member in enum]
+
+
+def _service_choices(form: ServiceForm) -> None:
+    terms = _terms()
+    form.dimension.choices = [(t.code, term_label(t)) for t in terms if t.is_dimension]
+    form.subcategory.choices = [
+        ("", _("(none)")),
+        *((t.code, f"{term_label(t.parent)} · {term_label(t)}") for t in terms if t.parent_code),
+    ]
+    form.target_groups.choices = _enum_choices(TargetGroup, TARGET_GROUP)
+    form.categories.choices = _enum_choices(AssistanceCategory, CATEGORY)
+    form.disability_types.choices = _enum_choices(DisabilityType, DISABILITY_TYPE)
+    form.areas.choices = _jurisdiction_areas()
+    form.capacity_period.choices = _enum_choices(CapacityPeriod, CAPACITY_PERIOD)
+    form.funding.choices = _enum_choices(Funding, FUNDING)
+    projects = db.session.scalars(select(Project).order_by(Project.title))
+    form.project_id.choices = [("", _("(none)")), *((str(p.id), p.title) for p in projects)]
+    form.locations_0_area_code.choices = [
+        ("", ""),
+        *_jurisdiction_areas((AreaLevel.street, AreaLevel.community)),
+    ]
+    form.schedules_0_byday.choices = [(d, d) for d in WEEKDAYS]
+
+
+def _text(value) -> str | None:
+    return value.isoformat(timespec="minutes") if isinstance(value, time) else value
+
+
+def _service_payload(form: ServiceForm) -> dict:
+    """The form as the nested document the API takes."""
+    data = form.data
+    payload = {
+        name: data[name]
+        for name in (
+            "name",
+            "description",
+            "dimension",
+            "target_groups",
+            "categories",
+            "min_age",
+            "max_age",
+            "requires_disability",
+            "disability_types",
+            "eligibility_notes",
+            "areas",
+            "funding",
+        )
+    }
+    payload["subcategory"] = data["subcategory"] or None
+    payload["project_id"] = int(data["project_id"]) if data["project_id"] else None
+    payload["capacity"] = {
+        "unit": data["capacity_unit"],
+        "period": data["capacity_period"],
+        "per_period": data["capacity_per_period"],
+        "available": data["capacity_available"],
+    }
+    location = {
+        k: data[f"locations_0_{k}"]
+        for k in ("name", "area_code", "address", "latitude", "longitude")
+    }
+    payload["locations"] = [location] if location["name"] or location["address"] else []
+    schedule = {
+        k: _text(data[f"schedules_0_{k}"])
+        for k in ("byday", "opens_at", "closes_at", "description")
+    }
+    has_schedule = schedule["byday"] or schedule["opens_at"] or schedule["description"]
+    payload["schedules"] = (
+        [{**schedule, "description": schedule["description"] or ""}] if has_schedule else []
+    )
+    return {k: v for k, v in payload.items() if v is not None or k in ("subcategory",)}
+
+
+def _fill_service_form(form: ServiceForm, service: Service) -> None:
+    form.process(obj=service)
+    form.dimension.data = service.dimension_code
+    form.subcategory.data = service.subcategory_code or ""
+    for name in ("target_groups", "categories", "disability_types"):
+        form[name].data = sorted(str(v) for v in getattr(service, name))
+    form.areas.data = [a.area_code for a in service.areas]
+    form.capacity_unit.data = service.capacity_unit
+    form.capacity_period.data = str(service.capacity_period)
+    form.capacity_per_period.data = service.capacity_per_period
+    form.capacity_available.data = service.capacity_available
+    form.funding.data = str(service.funding)
+    form.project_id.data = str(service.project_id or "")
+    if service.locations:
+        loc = service.locations[0]
+        for name in ("name", "area_code", "address", "latitude", "longitude"):
+            form[f"locations_0_{name}"].data = getattr(loc, name)
+    if service.schedules:
+        sched = service.schedules[0]
+        form.schedules_0_byday.data = [d for d in sched.byday.split(",") if d]
+        form.schedules_0_opens_at.data = sched.opens_at
+        form.schedules_0_closes_at.data = sched.closes_at
+        form.schedules_0_description.data = sched.description
+
+
+# --- services ----------------------------------------------------------------------------------
+
+
+@portal.get("/services")
+def services():
+    own = db.session.scalars(select(Service).order_by(Service.updated_at.desc())).all()
+    stale_before = pool.stale_before(current_app.config["POOL_STALE_AFTER_DAYS"])
+    stale = {
+        s.id
+        for s in own
+        if s.status == ServiceStatus.published
+        and (s.assured_date is None or s.assured_date < stale_before)
+    }
+    return render_template(
+        "provider/services.html",
+        services=own,
+        stale=stale,
+        confirm=ConfirmForm(),
+        capacity=CapacityForm(),
+        transitions=pool.TRANSITIONS,
+    )
+
+
+def _save_service(form: ServiceForm, service: Service | None):
+    """Validate the form with the API's schema and save; the response, or None."""
+    try:
+        data = ServiceInputSchema().load(_service_payload(form))
+    except ValidationError as exc:
+        put_errors(form, exc.messages)
+        return None
+    try:
+        if service is None:
+            service = pool.create_service(current_user.tenant, data)
+        else:
+            pool.update_service(current_user.tenant, service, data)
+    except ServiceError as error:
+        apply_service_error(form, error)
+        return None
+    flash_done(_("Service %(name)s saved.", name=service.name))
+    return redirect(url_for("provider.services"))
+
+
+@portal.route("/services/new", methods=["GET", "POST"])
+def new_service():
+    form = ServiceForm()
+    _service_choices(form)
+    if request.method == "GET":
+        form.capacity_period.data = str(CapacityPeriod.month)
+        form.funding.data = str(Funding.own_funds)
+    if form.validate_on_submit() and (done := _save_service(form, None)):
+        return done
+    return render_template("provider/service_form.html", form=form, service=None), (
+        422 if form.errors else 200
+    )
+
+
+@portal.route("/services/<int:service_id>", methods=["GET", "POST"])
+@url_objects(service_id=Service)
+def edit_service(service: Service):
+    form = ServiceForm()
+    _service_choices(form)
+    if request.method == "GET":
+        _fill_service_form(form, service)
+    if form.validate_on_submit() and (done := _save_service(form, service)):
+        return done
+    return render_template("provider/service_form.html", form=form, service=service), (
+        422 if form.errors else 200
+    )
+
+
+@portal.post("/services/<int:service_id>/status")
+@url_objects(service_id=Service)
+def set_service_status(service: Service):
+    status = request.form.get("status")
+    if not ConfirmForm().validate() or status not in set(ServiceStatus):
+        abort(400)
+    try:
+        pool.set_status(service, ServiceStatus(status), current_user)
+    except ServiceError as error:
+        apply_service_error(ConfirmForm(), error)
+    return redirect(url_for("provider.services"))
+
+
+@portal.post("/services/<int:service_id>/capacity")
+@url_objects(service_id=Service)
+def update_capacity(service: Service):
+    form = CapacityForm()
+    form.validate()
+    if "csrf_token" in form.errors:
+        abort(400)
+    try:
+        data = CapacityUpdateSchema().load({"available": form.available.data})
+        pool.update_capacity(service, data["available"], None)
+    except ValidationError as exc:
+        put_errors(form, exc.messages)
+    except ServiceError as error:
+        apply_service_error(form, error)
+    else:
+        flash_done(_("%(name)s: capacity updated.", name=service.name))
+    for reason in form.available.errors:
+        flash(f"{service.name}: {reason}", "error")
+    return redirect(url_for("provider.services"))
+
+
+@portal.post("/services/<int:service_id>/verification")
+@url_objects(service_id=Service)
+def verify_service(service: Service):
+    if not ConfirmForm().validate():
+        abort(400)
+    try:
+        pool.verify(service, current_user)
+    except ServiceError as error:
+        apply_service_error(ConfirmForm(), error)
+    else:
+        flash_done(_("%(name)s confirmed accurate today.", name=service.name))
+    return redirect(url_for("provider.services"))
+
+
+# --- projects (charities) ------------------------------------------------------------------------
+
+
+def _charity_only() -> None:
+    if current_user.tenant.type != TenantType.charity:
+        abort(404)
+
+
+def _project_choices(form: ProjectForm) -> None:
+    form.dimensions.choices = [(t.code, term_label(t)) for t in _terms() if t.is_dimension]
+    form.target_groups.choices = _enum_choices(TargetGroup, TARGET_GROUP)
+    form.areas.choices = _jurisdiction_areas()
+
+
+def _project_payload(form: ProjectForm) -> dict:
+    data = form.data
+    payload = {k: data[k] for k in ("title", "aims", "dimensions", "target_groups", "areas")}
+    for name in ("starts_on", "ends_on"):
+        if data[name]:
+            payload[name] = data[name].isoformat()
+    for form_name, name in (
+        ("funding_target_yuan", "funding_target_fen"),
+        ("funds_raised_yuan", "funds_raised_fen"),
+    ):
+        if data[form_name] is not None:
+            payload[name] = yuan_to_fen(data[form_name])
+    return payload
+
+
+def _save_project(form: ProjectForm, project: Project | None):
+    try:
+        data = ProjectInputSchema().load(_project_payload(form))
+    except ValidationError as exc:
+        renamed = {k.replace("_fen", "_yuan"): v for k, v in exc.messages.items()}
+        put_errors(form, renamed)
+        return None
+    try:
+        if project is None:
+            project = pool.create_project(current_user.tenant, data)
+        else:
+            pool.update_project(current_user.tenant, project, data)
+    except ServiceError as error:
+        apply_service_error(form, error)
+        return None
+    flash_done(_("Project %(title)s saved.", title=project.title))
+    return redirect(url_for("provider.projects"))
+
+
+@portal.get("/projects")
+def projects():
+    _charity_only()
+    own = db.session.scalars(select(Project).order_by(Project.starts_on.desc())).all()
+    return render_template(
+        "provider/projects.html",
+        projects=own,
+        confirm=ConfirmForm(),
+        transitions=pool.PROJECT_TRANSITIONS,
+    )
+
+
+@portal.route("/projects/new", methods=["GET", "POST"])
+def new_project():
+    _charity_only()
+    form = ProjectForm()
+    _project_choices(form)
+    if form.validate_on_submit() and (done := _save_project(form, None)):
+        return done
+    return render_template("provider/project_form.html", form=form, project=None), (
+        422 if form.errors else 200
+    )
+
+
+@portal.route("/projects/<int:project_id>", methods=["GET", "POST"])
+@url_objects(project_id=Project)
+def edit_project(project: Project):
+    form = ProjectForm()
+    _project_choices(form)
+    if request.method == "GET":
+        form.process(obj=project)
+        form.dimensions.data = [d.dimension_code for d in project.dimensions]
+        form.target_groups.data = sorted(str(g) for g in project.target_groups)
+        form.areas.data = [a.area_code for a in project.areas]
+        form.funding_target_yuan.data = fen_to_yuan(project.funding_target_fen)
+        form.funds_raised_yuan.data = fen_to_yuan(project.funds_raised_fen)
+    if form.validate_on_submit() and (done := _save_project(form, project)):
+        return done
+    return render_template("provider/project_form.html", form=form, project=project), (
+        422 if form.errors else 200
+    )
+
+
+@portal.post("/projects/<int:project_id>/status")
+@url_objects(project_id=Project)
+def set_project_status(project: Project):
+    status = request.form.get("status")
+    if not ConfirmForm().validate() or status not in set(ProjectStatus):
+        abort(400)
+    try:
+        pool.set_project_status(project, ProjectStatus(status))
+    except ServiceError as error:
+        apply_service_error(ConfirmForm(), error)
+    return redirect(url_for("provider.projects"))
