@@ -144,7 +144,21 @@ class Service(TenantOwned, Timestamped, db.Model):
     project: Mapped[Project | None] = relationship(back_populates="services")
 
     __table_args__ = (
-        Index("ix_service_pool_status_dimension", "pool", "status", "dimension_code"),
+        # Search filters by these, then by coverage: with the other filter columns
+        # included (PostgreSQL), it is answered from the index alone.
+        Index(
+            "ix_service_pool_status_dimension",
+            "pool",
+            "status",
+            "dimension_code",
+            postgresql_include=[
+                "id",
+                "categories",
+                "capacity_available",
+                "tenant_id",
+                "published_at",
+            ],
+        ),
         CheckConstraint("capacity_per_period >= 0", name="capacity_per_period"),
         CheckConstraint(
             "capacity_available >= 0 AND capacity_available <= capacity_per_period",
@@ -160,11 +174,14 @@ class ServiceArea(TenantOwned, db.Model):
     service_id: Mapped[int] = mapped_column(
         ForeignKey("service.id", ondelete="CASCADE"), primary_key=True
     )
-    area_code: Mapped[str] = mapped_column(ForeignKey("area.code"), primary_key=True, index=True)
+    area_code: Mapped[str] = mapped_column(ForeignKey("area.code"), primary_key=True)
     hsds_id: Mapped[str] = mapped_column(String(36), default=new_hsds_id)
 
     service: Mapped[Service] = relationship(back_populates="areas")
     area: Mapped[Area] = relationship(lazy="joined")
+
+    # "Which services cover these areas?" answered from the index alone.
+    __table_args__ = (Index("ix_service_area_area_code_service_id", "area_code", "service_id"),)
 
 
 class ServiceLocation(TenantOwned, db.Model):
