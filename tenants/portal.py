@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import Blueprint, abort, flash
+from flask import Blueprint, abort, flash, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from marshmallow import Schema, ValidationError
@@ -93,6 +93,17 @@ def apply_service_error(form, error: ServiceError) -> None:
         put_errors(form, error.errors)
     else:
         flash(translate(error.message), "error")
+
+
+def posted_status(enum):
+    """The ``status`` a button posted, as a member of ``enum``; a bad value or a missing
+    CSRF token is a 400."""
+    from tenants.admin.forms import ConfirmForm
+
+    status = request.form.get("status")
+    if not ConfirmForm().validate() or status not in set(enum):
+        abort(400)
+    return enum(status)
 
 
 def flash_done(message: str) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import redirect, render_template, url_for
 from flask_babel import gettext as _
 from marshmallow import ValidationError
 from sqlalchemy import select
@@ -19,7 +19,14 @@ from tenants.admin.forms import ConfirmForm
 from tenants.home import render_home
 from tenants.labels import TENANT_STATUS, TENANT_TYPE
 from tenants.operator.forms import TenantCreateForm
-from tenants.portal import apply_service_error, flash_done, make_portal, put_errors, requires
+from tenants.portal import (
+    apply_service_error,
+    flash_done,
+    make_portal,
+    posted_status,
+    put_errors,
+    requires,
+)
 
 portal = make_portal("operator", {TenantType.operator}, "/operator")
 JURISDICTION_LEVELS = (AreaLevel.province, AreaLevel.city, AreaLevel.district, AreaLevel.street)
@@ -94,10 +101,7 @@ def new_tenant():
 @url_objects(tenant_id=Tenant)
 @requires(Permission.manage_tenants)
 def set_status(tenant: Tenant):
-    status = request.form.get("status")
-    if not ConfirmForm().validate() or status not in set(TenantStatus):
-        abort(400)
-    status = TenantStatus(status)
+    status = posted_status(TenantStatus)
     try:
         service.set_tenant_status(tenant, status)
     except ServiceError as error:

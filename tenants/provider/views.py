@@ -43,7 +43,7 @@ from tenants.labels import (
     TARGET_GROUP,
     term_label,
 )
-from tenants.portal import apply_service_error, flash_done, make_portal, put_errors
+from tenants.portal import apply_service_error, flash_done, make_portal, posted_status, put_errors
 from tenants.provider.forms import CapacityForm, ProjectForm, ServiceForm
 
 portal = make_portal("provider", None, "/provider")
@@ -239,11 +239,9 @@ def edit_service(service: Service):
 @portal.post("/services/<int:service_id>/status")
 @url_objects(service_id=Service)
 def set_service_status(service: Service):
-    status = request.form.get("status")
-    if not ConfirmForm().validate() or status not in set(ServiceStatus):
-        abort(400)
+    status = posted_status(ServiceStatus)
     try:
-        pool.set_status(service, ServiceStatus(status), current_user)
+        pool.set_status(service, status, current_user)
     except ServiceError as error:
         apply_service_error(ConfirmForm(), error)
     return redirect(url_for("provider.services"))
@@ -378,11 +376,9 @@ def edit_project(project: Project):
 @portal.post("/projects/<int:project_id>/status")
 @url_objects(project_id=Project)
 def set_project_status(project: Project):
-    status = request.form.get("status")
-    if not ConfirmForm().validate() or status not in set(ProjectStatus):
-        abort(400)
+    status = posted_status(ProjectStatus)
     try:
-        pool.set_project_status(project, ProjectStatus(status))
+        pool.set_project_status(project, status)
     except ServiceError as error:
         apply_service_error(ConfirmForm(), error)
     return redirect(url_for("provider.projects"))
