@@ -3,13 +3,15 @@
 from sqlalchemy import func, select
 
 from aidbridge.accounts.models import Tenant, TenantType, User
-from aidbridge.demo import DEMO_PASSWORD, DEMO_TENANTS, load_demo
+from aidbridge.demo import DEMO_PASSWORD, DEMO_TENANTS, load_demo, load_demo_pool
 
 
 def test_demo_loads_once_and_its_accounts_sign_in(app, client, db):
     with app.test_request_context():
         load_demo()
         load_demo()
+        assert load_demo_pool() == 5
+        assert load_demo_pool() == 0
     assert db.session.scalar(select(func.count(Tenant.id))) == len(DEMO_TENANTS)
     expected = sum(len(users) for *_rest, users in DEMO_TENANTS)
     assert db.session.scalar(select(func.count(User.id))) == expected
@@ -18,3 +20,5 @@ def test_demo_loads_once_and_its_accounts_sign_in(app, client, db):
     response = client.post("/sign-in", data={"username": "bureau.admin", "password": DEMO_PASSWORD})
     assert response.status_code == 302
     assert "南通市民政局" in client.get("/bureau/").text
+    found = client.get("/pool/?q=心理疏导").text
+    assert "困难家庭心理疏导" in found

@@ -57,10 +57,13 @@ def _load_areas() -> None:
 
 
 def _load_demo() -> None:
-    from aidbridge.demo import DEMO_PASSWORD, load_demo
+    from aidbridge.demo import DEMO_PASSWORD, load_demo, load_demo_pool
 
     with all_tenants():
         accounts = load_demo()
+        services = load_demo_pool()
+    if services:
+        click.echo(f"published {services} demo services and a charity project")
     click.echo(f"\nDemo accounts (password for all: {DEMO_PASSWORD}):")
     for tenant_name, username, roles in accounts:
         click.echo(f"  {username:<22} {', '.join(roles):<32} {tenant_name}")
