@@ -13,12 +13,13 @@ contains A's data; nothing of A's changes; nothing answers 500.
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from aidbridge.accounts.models import ApiToken, Role, Tenant, TenantType, User
 from aidbridge.accounts.permissions import ASSIGNABLE_ROLES
 from aidbridge.areas.models import Area
-from aidbridge.pool.models import Project, Service
+from aidbridge.pool import hsds
+from aidbridge.pool.models import Project, Service, TaxonomyTerm
 from aidbridge.tenancy import TenantOwned
 
 from factories import (
@@ -32,7 +33,11 @@ from factories import (
 )
 
 # URL arguments that name no object (a language code, a static file).
-PLAIN_ARGUMENTS = {("site.set_language", "code"): "en", ("static", "filename"): "app.css"}
+PLAIN_ARGUMENTS = {
+    ("site.set_language", "code"): "en",
+    ("static", "filename"): "app.css",
+    ("hsds.taxonomy", "taxonomy_id"): hsds.taxonomy_id(),
+}
 METHODS = ("GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE")
 MARK = "Zq7"  # in every text of tenant A, and nowhere else
 
@@ -58,12 +63,13 @@ def foreign(db):
     return {
         "tenant": tenant,
         "objects": {
-            User: admin.id,
-            ApiToken: token.id,
-            Tenant: tenant.id,
-            Area: tenant.jurisdiction_code,
-            Service: published.id,
-            Project: project.id,
+            User: admin,
+            ApiToken: token,
+            Tenant: tenant,
+            Area: tenant.jurisdiction,
+            Service: published,
+            Project: project,
+            TaxonomyTerm: db.session.get(TaxonomyTerm, "care"),
         },
         "state": lambda: (
             admin.active,
@@ -96,7 +102,11 @@ def _url(rule, declared, objects) -> tuple[str, bool]:
             f"{rule.rule}: argument <{argument}> names no model; declare it with "
             "url_objects(...) or endpoint(load=...) so isolation can be checked"
         )
-        values[argument] = objects[model]
+        obj = objects[model]
+        if hasattr(spec, "url_value"):  # a SharedLookup says what its URLs carry
+            values[argument] = spec.url_value(obj)
+        else:
+            values[argument] = getattr(obj, inspect(model).primary_key[0].name)
         owned = owned or issubclass(model, TenantOwned)
     return rule.build(values, append_unknown=False)[1], owned
 
@@ -111,7 +121,7 @@ def test_no_route_gives_another_tenants_data(app, client, db, foreign, viewer_ty
     visited = 0
     for rule, declared, methods in _routes(app):
         url, owned = _url(rule, declared, foreign["objects"])
-        is_api = rule.endpoint.startswith("api.")
+        is_api = rule.endpoint.startswith(("api.", "hsds."))
         for method in methods:
             if rule.endpoint == "site.sign_out":
                 continue  # would end the walk's own session

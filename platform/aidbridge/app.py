@@ -85,8 +85,11 @@ def _register_blueprints(app: Flask) -> None:
 
     _load("api")
     importlib.import_module("aidbridge.api.meta")
-    csrf.exempt(api)  # the API takes bearer tokens only, never the session cookie
-    app.register_blueprint(api)
+    from aidbridge.pool.hsds_api import hsds_api
+
+    for blueprint in (api, hsds_api):
+        csrf.exempt(blueprint)  # bearer tokens only, never the session cookie
+        app.register_blueprint(blueprint)
     app.register_blueprint(site)
     register_portals(app)
 

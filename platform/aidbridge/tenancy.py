@@ -16,6 +16,7 @@ explicit and easy to find.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -161,6 +162,12 @@ class SharedLookup:
 
     model: type
     find: Callable[[Any], Any]
+    # What the URL carries: an attribute name, or a function of the object (an HSDS
+    # route names things by their UUID).
+    key: str | Callable[[Any], Any] = "id"
+
+    def url_value(self, obj) -> Any:
+        return self.key(obj) if callable(self.key) else getattr(obj, self.key)
 
 
 def load_url_objects(models: dict[str, type | SharedLookup], view_args: dict) -> dict:
@@ -183,6 +190,8 @@ def _plausible_id(value) -> bool:
     """Could a row have this key? (An impossible one must not reach the database.)"""
     if isinstance(value, int):
         return 0 < value <= MAX_ID
+    if isinstance(value, uuid.UUID):
+        return True
     return isinstance(value, str) and value.isprintable() and len(value) <= 100
 
 

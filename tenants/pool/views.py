@@ -6,11 +6,12 @@ from __future__ import annotations
 from flask import render_template, request
 from flask_login import current_user
 from marshmallow import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from aidbridge.areas.models import Area, AreaLevel
 from aidbridge.errors import ServiceError
 from aidbridge.extensions import db
+from aidbridge.pagination import page_of
 from aidbridge.pool import service as pool
 from aidbridge.pool.api import PoolProject, PoolService
 from aidbridge.pool.models import Project, ProjectDimension, Service, TaxonomyTerm
@@ -33,9 +34,7 @@ def _filters(schema) -> tuple[dict, dict]:
 
 
 def _page(query, page: int):
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    items = db.session.scalars(query.limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
-    return items, total
+    return page_of(query, page, PAGE_SIZE)
 
 
 def _pool_areas():

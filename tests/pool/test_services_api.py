@@ -85,8 +85,9 @@ def test_published_services_are_seen_by_the_pool_and_drafts_are_not(client, db, 
     assert seen.status_code == 200
     # Its coverage and locations come along, though they belong to another tenant.
     assert seen.json["areas"] == ["320613001"] and seen.json["locations"][0]["name"] == "站点"
-    names = [s["name"] for s in client.get("/api/v1/pool/services", headers=bureau).json["items"]]
-    assert names == ["已发布服务"]
+    page = client.get("/api/v1/pool/services", headers=bureau).json
+    assert [s["name"] for s in page["items"]] == ["已发布服务"]
+    assert page["total"] == 1  # counted across tenants, as it is read
 
 
 def test_another_pool_sees_nothing(client, db, charity):

@@ -14,9 +14,12 @@ from aidbridge.accounts.models import User
 from aidbridge.extensions import db, login_manager
 from aidbridge.tenancy import all_tenants, enter_tenant, leave
 
+# Blueprints that authenticate by bearer token only (the REST API, the HSDS API).
+TOKEN_BLUEPRINTS = frozenset({"api", "hsds"})
+
 
 def _is_api_request() -> bool:
-    return request.blueprint == "api"
+    return request.blueprint in TOKEN_BLUEPRINTS
 
 
 @login_manager.user_loader

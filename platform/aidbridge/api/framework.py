@@ -14,12 +14,12 @@ from functools import wraps
 from flask import Blueprint, current_app, jsonify, request
 from flask_login import current_user
 from marshmallow import Schema, ValidationError
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select
 
 from aidbridge.accounts.permissions import Permission, can
 from aidbridge.errors import Forbidden, InvalidInput, ServiceError
-from aidbridge.extensions import db
 from aidbridge.i18n import N_
+from aidbridge.pagination import page_of
 from aidbridge.schemas import PageQuery
 from aidbridge.tenancy import load_url_objects
 
@@ -84,8 +84,7 @@ def _paginate(query: Select, args: dict) -> tuple[list, dict]:
     config = current_app.config
     per_page = min(args.get("per_page") or config["API_PAGE_SIZE"], config["API_MAX_PAGE_SIZE"])
     page = args.get("page", 1)
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    items = list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
+    items, total = page_of(query, page, per_page)
     return items, {"page": page, "per_page": per_page, "total": total}
 
 

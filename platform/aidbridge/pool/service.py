@@ -436,3 +436,20 @@ def project_services(viewer: Tenant, project: Project) -> list[Service]:
 def provider_of(listing: Service | Project) -> Tenant:
     """The tenant behind a service or project of the pool (tenants are not tenant-owned)."""
     return db.session.get(Tenant, listing.tenant_id)
+
+
+def find_visible_by_hsds_id(viewer: Tenant, hsds_id) -> Service | None:
+    return db.session.scalar(visible_to(viewer).where(Service.hsds_id == str(hsds_id)))
+
+
+def pool_providers(viewer: Tenant):
+    """Active tenants with published services in the viewer's pool (HSDS organizations)."""
+    published = select(Service.tenant_id).where(
+        Service.pool == viewer.policy_pack, Service.status == ServiceStatus.published
+    )
+    return (
+        select(Tenant)
+        .where(Tenant.status == TenantStatus.active, Tenant.id.in_(published))
+        .order_by(Tenant.name, Tenant.id)
+        .execution_options(all_tenants=True)
+    )

@@ -1,0 +1,185 @@
+"""The Open Referral HSDS 3.0 read API over the caller's pool, under ``/hsds``.
+
+Paths, parameters and the paginated shape follow ``../shared/hsds/schema/openapi.json``;
+objects are the documents of :mod:`aidbridge.pool.hsds`. Like ``/api/v1`` it is JSON
+only and takes bearer tokens; a caller sees the published services of its own pool.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import wraps
+
+from flask import Blueprint, abort, current_app, jsonify, request, url_for
+from flask_login import current_user
+from marshmallow import ValidationError, fields, validate
+from sqlalchemy import select
+
+from aidbridge.accounts.models import Tenant
+from aidbridge.errors import InvalidInput, ServiceError
+from aidbridge.extensions import db
+from aidbridge.i18n import N_
+from aidbridge.pagination import page_of
+from aidbridge.pool import hsds
+from aidbridge.pool import service as pool
+from aidbridge.pool.models import Service, TaxonomyTerm
+from aidbridge.schemas import PageQuery
+from aidbridge.tenancy import SharedLookup, load_url_objects
+
+hsds_api = Blueprint("hsds", __name__, url_prefix="/hsds")
+HSDS_VERSION = "3.0"
+
+
+class Unauthorized(ServiceError):
+    status = 401
+
+
+class HsdsQuery(PageQuery):
+    search = fields.String(validate=validate.Length(max=100))
+    taxonomy_term_id = fields.UUID()
+    organization_id = fields.UUID()
+
+
+def _find_organization(org_id):
+    providers = db.session.scalars(pool.pool_providers(current_user.tenant))
+    return next((t for t in providers if hsds.organization_id(t) == str(org_id)), None)
+
+
+def _find_term(term_id):
+    terms = db.session.scalars(select(TaxonomyTerm))
+    return next((t for t in terms if hsds.term_id(t.code) == str(term_id)), None)
+
+
+HsdsService = SharedLookup(
+    Service, lambda sid: pool.find_visible_by_hsds_id(current_user.tenant, sid), key="hsds_id"
+)
+HsdsOrganization = SharedLookup(Tenant, _find_organization, key=hsds.organization_id)
+HsdsTerm = SharedLookup(TaxonomyTerm, _find_term, key=lambda term: hsds.term_id(term.code))
+
+
+def route(rule: str, **objects):
+    """A read route: token required, URL objects found through their lookups."""
+
+    def decorator(view):
+        @wraps(view)
+        def handler(**url_args):
+            if not current_user.is_authenticated:
+                raise Unauthorized(N_("send a valid API token: 'Authorization: Bearer <token>'"))
+            return jsonify(view(**load_url_objects(objects, url_args)))
+
+        handler.url_objects = objects
+        hsds_api.add_url_rule(rule, endpoint=view.__name__, view_func=handler, methods=["GET"])
+        return handler
+
+    return decorator
+
+
+def _args() -> dict:
+    try:
+        return HsdsQuery().load(request.args.to_dict())
+    except ValidationError as exc:
+        raise InvalidInput(N_("the request has invalid fields"), exc.messages) from exc
+
+
+def _page(items_query, args: dict, document) -> dict:
+    """HSDS's page: total_items, total_pages, page_number, size, first/last/empty, contents."""
+    config = current_app.config
+    per_page = min(args.get("per_page") or config["API_PAGE_SIZE"], config["API_MAX_PAGE_SIZE"])
+    page = args.get("page", 1)
+    rows, total = page_of(items_query, page, per_page)
+    pages = max(1, math.ceil(total / per_page))
+    return {
+        "total_items": total,
+        "total_pages": pages,
+        "page_number": page,
+        "size": len(rows),
+        "first_page": page == 1,
+        "last_page": page >= pages,
+        "empty": total == 0,
+        "contents": document(rows),
+    }
+
+
+def _services(rows: list[Service]) -> list[dict]:
+    areas = hsds.areas_for(rows)
+    return [hsds.service(s, pool.provider_of(s), areas) for s in rows]
+
+
+@route("/")
+def root():
+    return {
+        "version": HSDS_VERSION,
+        "profile": "https://github.com/openreferral/specification",
+        "openapi_url": url_for("hsds.root", _external=True) + "../api/v1/openapi.json",
+    }
+
+
+@route("/services")
+def services():
+    args = _args()
+    filters = {}
+    if args.get("search"):
+        filters["q"] = args["search"]
+    if "taxonomy_term_id" in args:
+        term = _find_term(args["taxonomy_term_id"])
+        if term is None:
+            return _page(select(Service).where(Service.id.is_(None)), args, _services)
+        filters["subcategory" if term.parent_code else "dimension"] = term.code
+    query = pool.search_pool(current_user.tenant, filters)
+    if "organization_id" in args:
+        provider = _find_organization(args["organization_id"])
+        query = query.where(Service.tenant_id == (provider.id if provider else None))
+    return _page(query, args, _services)
+
+
+@route("/services/<uuid:service_id>", service_id=HsdsService)
+def service(service):
+    return _services([service])[0]
+
+
+@route("/organizations")
+def organizations():
+    return _page(
+        pool.pool_providers(current_user.tenant),
+        _args(),
+        lambda rows: [hsds.organization(t) for t in rows],
+    )
+
+
+@route("/organizations/<uuid:organization_id>", organization_id=HsdsOrganization)
+def organization(organization):
+    return hsds.organization(organization)
+
+
+@route("/taxonomies")
+def taxonomies():
+    # One taxonomy: the need dimensions and their sub-categories.
+    document = hsds.taxonomy()
+    return {
+        "total_items": 1,
+        "total_pages": 1,
+        "page_number": 1,
+        "size": 1,
+        "first_page": True,
+        "last_page": True,
+        "empty": False,
+        "contents": [document],
+    }
+
+
+@route("/taxonomies/<uuid:taxonomy_id>")
+def taxonomy(taxonomy_id):
+    if str(taxonomy_id) != hsds.taxonomy_id():
+        abort(404)
+    return hsds.taxonomy()
+
+
+@route("/taxonomy_terms")
+def taxonomy_terms():
+    query = select(TaxonomyTerm).order_by(TaxonomyTerm.code)
+    return _page(query, _args(), lambda rows: [hsds.taxonomy_term(t) for t in rows])
+
+
+@route("/taxonomy_terms/<uuid:term_id>", term_id=HsdsTerm)
+def taxonomy_term(term):
+    return hsds.taxonomy_term(term)
