@@ -8,6 +8,7 @@ import re
 from marshmallow import Schema, ValidationError, fields, missing, pre_load, validate
 
 from aidbridge.i18n import N_
+from aidbridge.tenancy import MAX_ID
 
 # C0 control characters other than tab, newline and carriage return, and DEL:
 # never meaningful in a form or JSON field, and PostgreSQL text cannot hold NUL.
@@ -44,6 +45,9 @@ def all_optional(schema: type[Schema], name: str) -> type[Schema]:
 
 
 MAX_PAGE = 100_000
+# Any id a client sends: a number no row can have is refused before it reaches the
+# database (whose integer keys are 32-bit on PostgreSQL).
+ID = validate.Range(min=1, max=MAX_ID, error=N_("not an id"))
 
 
 class PageQuery(InputSchema):

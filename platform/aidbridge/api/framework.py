@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 from flask_login import current_user
 from marshmallow import Schema, ValidationError
 from sqlalchemy import Select
@@ -41,6 +41,7 @@ class Route:
     permission: Permission | None
     public: bool
     errors: tuple[int, ...] = ()
+    raw: str | None = None
 
 
 ROUTES: list[Route] = []
@@ -103,6 +104,7 @@ def endpoint(
     public: bool = False,
     load: dict[str, type] | None = None,
     errors: tuple[int, ...] = (),
+    raw: str | None = None,
 ):
     """Declare an API route.
 
@@ -110,6 +112,8 @@ def endpoint(
     foreign id is a 404, decided before any permission check) and passes it as
     ``user``. The view is called as ``view(**objects, data=..., args=...)``.
     ``errors`` lists further statuses the service may answer (e.g. 409), for the document.
+    ``raw`` names the media type of a view that returns a document or file of its own
+    shape (an HSDS package, a zip).
     """
     load = load or {}
 
@@ -130,8 +134,10 @@ def endpoint(
             if query_schema is not None:
                 kwargs["args"] = _load(query_schema(), request.args.to_dict())
             result = view(**kwargs)
+            if isinstance(result, Response):  # a file, already made
+                return result
             if response is None:
-                return ("", 204) if result is None else (jsonify(result), status)
+                return ("", 204) if raw is None else (jsonify(result), status)
             if many:
                 items, meta = _paginate(result, kwargs["args"])
                 return jsonify({"items": response(many=True).dump(items), **meta}), status
@@ -154,6 +160,7 @@ def endpoint(
                 permission,
                 public,
                 errors,
+                raw,
             )
         )
         return handler

@@ -62,7 +62,14 @@ def _operation(route: Route) -> dict:
             "required": True,
             "content": {"application/json": {"schema": _ref(route.body)}},
         }
-    if route.response is None:
+    if route.raw is not None:
+        binary = {"schema": {"type": "string", "format": "binary"}}
+        media = {"schema": {"type": "object"}} if route.raw == "application/json" else binary
+        op["responses"][str(route.status)] = {
+            "description": "the document",
+            "content": {route.raw: media},
+        }
+    elif route.response is None:
         op["responses"][str(route.status if route.status != 200 else 204)] = {"description": "done"}
     elif route.many:
         op["responses"][str(route.status)] = {

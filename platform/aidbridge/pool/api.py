@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
+
+from flask import Response
 from flask_login import current_user
 from sqlalchemy import select
 
 from aidbridge.api import endpoint
+from aidbridge.pool import hsds
 from aidbridge.pool import service as pool
 from aidbridge.pool.models import Project, ProjectDimension, ProjectStatus, Service, ServiceStatus
 from aidbridge.pool.schemas import (
     CapacityUpdateSchema,
+    ExportQuery,
     PoolQuery,
     ProjectChangeSchema,
     ProjectInputSchema,
@@ -219,3 +225,37 @@ def list_pool_projects(args):
 )
 def get_pool_project(project):
     return _with_services(project)
+
+
+# --- Open Referral HSDS 3.0 export ----------------------------------------------------------------
+
+
+@endpoint(
+    "/pool/export/hsds",
+    summary="Your pool (or a provider's part) as an HSDS 3.0 JSON package: one array per table",
+    tag="pool",
+    query=ExportQuery,
+    raw="application/json",
+)
+def export_hsds_json(args):
+    return pool.hsds_export(current_user.tenant, args.get("provider"))
+
+
+@endpoint(
+    "/pool/export/hsds.zip",
+    summary="The same as the HSDS tabular package: a zip of CSV files and datapackage.json",
+    tag="pool",
+    query=ExportQuery,
+    raw="application/zip",
+)
+def export_hsds_csv(args):
+    tables = pool.hsds_export(current_user.tenant, args.get("provider"))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in hsds.csv_package(tables).items():
+            archive.writestr(name, content)
+    return Response(
+        buffer.getvalue(),
+        mimetype="application/zip",
+        headers={"Content-Disposition": "attachment; filename=hsds.zip"},
+    )

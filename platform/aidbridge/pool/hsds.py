@@ -212,3 +212,139 @@ def areas_for(services: list[Service]) -> dict[str, Area]:
             {a.code: a for a in db.session.scalars(select(Area).where(Area.code.in_(ancestors)))}
         )
     return found
+
+
+# --- packages: one table (array, CSV file) per HSDS object ---------------------------------------
+
+# HSDS table → its CSV file and the columns we write, in order (the schemas'
+# scalar properties that we fill).
+TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "organizations": ("organizations.csv", ("id", "name", "description")),
+    "organization_identifiers": (
+        "organization_identifiers.csv",
+        ("id", "organization_id", "identifier_scheme", "identifier_type", "identifier"),
+    ),
+    "services": (
+        "services.csv",
+        (
+            "id",
+            "organization_id",
+            "name",
+            "description",
+            "status",
+            "eligibility_description",
+            "minimum_age",
+            "maximum_age",
+            "assured_date",
+            "last_modified",
+        ),
+    ),
+    "service_areas": (
+        "service_areas.csv",
+        ("id", "service_id", "name", "description", "extent", "extent_type"),
+    ),
+    "locations": (
+        "locations.csv",
+        ("id", "location_type", "name", "latitude", "longitude"),
+    ),
+    "addresses": (
+        "addresses.csv",
+        (
+            "id",
+            "location_id",
+            "address_1",
+            "city",
+            "region",
+            "state_province",
+            "postal_code",
+            "country",
+            "address_type",
+        ),
+    ),
+    "service_at_locations": ("service_at_location.csv", ("id", "service_id", "location_id")),
+    "schedules": (
+        "schedules.csv",
+        ("id", "service_id", "freq", "wkst", "byday", "opens_at", "closes_at", "description"),
+    ),
+    "taxonomies": ("taxonomies.csv", ("id", "name", "description", "version")),
+    "taxonomy_terms": (
+        "taxonomy_terms.csv",
+        ("id", "code", "name", "description", "parent_id", "taxonomy", "taxonomy_id", "language"),
+    ),
+    "attributes": (
+        "attributes.csv",
+        ("id", "link_id", "link_type", "link_entity", "taxonomy_term_id"),
+    ),
+}
+
+
+def package(
+    services: list[Service], providers: dict[int, Tenant], terms: list[TaxonomyTerm]
+) -> dict[str, list[dict]]:
+    """The HSDS JSON package of some services: one flat array per table, each record
+    once, plus the whole need taxonomy."""
+    tables: dict[str, dict[str, dict]] = {name: {} for name in TABLES}
+
+    def put(table: str, record: dict) -> None:
+        tables[table][record["id"]] = record
+
+    areas = areas_for(services)
+    for listing in services:
+        document = service(listing, providers[listing.tenant_id], areas)
+        org = document.pop("organization")
+        for identifier in org.pop("organization_identifiers"):
+            put("organization_identifiers", identifier)
+        put("organizations", org)
+        for record in document.pop("service_areas"):
+            put("service_areas", record)
+        for record in document.pop("schedules"):
+            put("schedules", record)
+        for link in document.pop("service_at_locations"):
+            location = link.pop("location")
+            for address in location.pop("addresses"):
+                put("addresses", address)
+            put("locations", location)
+            put("service_at_locations", link)
+        for attribute in document.pop("attributes"):
+            attribute.pop("taxonomy_term")
+            put("attributes", attribute)
+        put("services", document)
+    put("taxonomies", taxonomy())
+    for term in terms:
+        put("taxonomy_terms", taxonomy_term(term))
+    return {name: list(records.values()) for name, records in tables.items()}
+
+
+def csv_package(tables: dict[str, list[dict]]) -> dict[str, bytes]:
+    """The HSDS tabular package: a UTF-8 CSV per table and its datapackage.json."""
+    import csv
+    import io
+    import json
+
+    files: dict[str, bytes] = {}
+    resources = []
+    for name, (filename, columns) in TABLES.items():
+        buffer = io.StringIO()
+        writer = csv.DictWriter(
+            buffer, fieldnames=columns, extrasaction="ignore", lineterminator="\n"
+        )
+        writer.writeheader()
+        writer.writerows(tables[name])
+        files[filename] = buffer.getvalue().encode("utf-8")
+        resources.append(
+            {
+                "name": name,
+                "path": filename,
+                "profile": "tabular-data-resource",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "schema": {"fields": [{"name": c} for c in columns]},
+            }
+        )
+    files["datapackage.json"] = json.dumps(
+        {"name": "aidbridge-hsds", "profile": "tabular-data-package", "resources": resources},
+        ensure_ascii=False,
+        indent=2,
+    ).encode("utf-8")
+    return files

@@ -8,7 +8,7 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate, va
 
 from aidbridge.i18n import N_
 from aidbridge.pool.models import CapacityPeriod, Funding, ProjectStatus, ServiceStatus
-from aidbridge.schemas import InputSchema, PageQuery, all_optional
+from aidbridge.schemas import ID, InputSchema, PageQuery, all_optional
 from aidbridge.vocab import AssistanceCategory, DisabilityType, TargetGroup
 
 AREA_CODE = validate.Regexp(r"^\d{6}(\d{3}){0,2}$", error=N_("an area code has 6, 9 or 12 digits"))
@@ -95,7 +95,7 @@ class ServiceInputSchema(InputSchema):
     schedules = fields.List(fields.Nested(ScheduleSchema), load_default=list)
     capacity = fields.Nested(CapacitySchema, required=True)
     funding = fields.Enum(Funding, required=True)
-    project_id = fields.Integer(load_default=None, allow_none=True)
+    project_id = fields.Integer(load_default=None, allow_none=True, validate=ID)
 
     @validates_schema(skip_on_field_errors=False)
     def _ages(self, data, **kwargs):
@@ -131,7 +131,7 @@ class PoolQuery(PageQuery):
     category = fields.Enum(AssistanceCategory)
     age = fields.Integer(validate=AGE)
     has_capacity = fields.Boolean()
-    provider = fields.Integer(validate=validate.Range(min=1))
+    provider = fields.Integer(validate=ID)
 
 
 # --- output -------------------------------------------------------------------------------------
@@ -272,3 +272,7 @@ class ProjectSchema(Schema):
     status = fields.Enum(ProjectStatus)
     # Set by the view: the project's services as far as the caller may see them.
     services = fields.List(fields.Nested(ProjectServiceSchema), attribute="visible_services")
+
+
+class ExportQuery(InputSchema):
+    provider = fields.Integer(validate=ID, metadata={"description": "only this provider's part"})

@@ -453,3 +453,21 @@ def pool_providers(viewer: Tenant):
         .order_by(Tenant.name, Tenant.id)
         .execution_options(all_tenants=True)
     )
+
+
+def hsds_export(viewer: Tenant, provider_id: int | None = None) -> dict[str, list[dict]]:
+    """The viewer's pool (or one provider's part of it) as an HSDS JSON package."""
+    from aidbridge.pool import hsds
+
+    query = published_in_pool(viewer).order_by(Service.id)
+    if provider_id is not None:
+        query = query.where(Service.tenant_id == provider_id)
+    listings = list(db.session.scalars(query))
+    providers = {
+        t.id: t
+        for t in db.session.scalars(
+            select(Tenant).where(Tenant.id.in_({s.tenant_id for s in listings}))
+        )
+    }
+    terms = list(db.session.scalars(select(TaxonomyTerm).order_by(TaxonomyTerm.code)))
+    return hsds.package(listings, providers, terms)
