@@ -89,6 +89,17 @@ PROJECT_STATUS = {
 }
 
 
+WEEKDAY = {
+    "MO": _l("Mon"),
+    "TU": _l("Tue"),
+    "WE": _l("Wed"),
+    "TH": _l("Thu"),
+    "FR": _l("Fri"),
+    "SA": _l("Sat"),
+    "SU": _l("Sun"),
+}
+
+
 def term_label(term) -> str:
     """A taxonomy term in the interface language."""
     return term.name_zh if str(get_locale()).startswith("zh") else term.name_en
@@ -117,6 +128,7 @@ def register_labels(app) -> None:
         FUNDING=FUNDING,
         SERVICE_STATUS=SERVICE_STATUS,
         PROJECT_STATUS=PROJECT_STATUS,
+        WEEKDAY=WEEKDAY,
         term_label=term_label,
         translate=translate,
         current_user_permissions=current_user_permissions,

@@ -41,6 +41,7 @@ from tenants.labels import (
     DISABILITY_TYPE,
     FUNDING,
     TARGET_GROUP,
+    WEEKDAY,
     term_label,
 )
 from tenants.portal import apply_service_error, flash_done, make_portal, posted_status, put_errors
@@ -90,7 +91,7 @@ def _service_choices(form: ServiceForm) -> None:
         ("", ""),
         *_jurisdiction_areas((AreaLevel.street, AreaLevel.community)),
     ]
-    form.schedules_0_byday.choices = [(d, d) for d in WEEKDAYS]
+    form.schedules_0_byday.choices = [(d, str(WEEKDAY[d])) for d in WEEKDAYS]
 
 
 def _text(value) -> str | None:
