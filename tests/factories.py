@@ -109,6 +109,7 @@ def make_service(
         if status != "draft":
             user = make_user(tenant, "caseworker")
             pool.set_status(created, ServiceStatus(status), user)
+        db.session.commit()
     return created
 
 
@@ -135,4 +136,5 @@ def make_project(tenant: Tenant, status: str = "draft", **fields):
         project = pool.create_project(tenant, data)
         if status != "draft":
             pool.set_project_status(project, ProjectStatus(status))
+        db.session.commit()
     return project

@@ -70,6 +70,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     _register_blueprints(app)
     _register_errors(app)
     app.after_request(_security_headers)
+    app.after_request(_end_transaction)
 
     from aidbridge.cli import register_cli
 
@@ -92,6 +93,16 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     app.register_blueprint(site)
     register_portals(app)
+
+
+def _end_transaction(response):
+    """One transaction per request: what a successful request wrote is committed here,
+    once; anything else is rolled back (error handlers roll back too)."""
+    if response.status_code < 400:
+        db.session.commit()
+    else:
+        db.session.rollback()
+    return response
 
 
 def _security_headers(response):

@@ -273,4 +273,5 @@ def load_demo_pool() -> int:
             publisher = db.session.scalars(select(User).order_by(User.id)).first()
             pool.set_status(service, ServiceStatus.published, publisher)
             created += 1
+    db.session.commit()
     return created

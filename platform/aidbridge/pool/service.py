@@ -1,5 +1,9 @@
 """The resource pool's rules and writes: publishing services, keeping capacity and
-verification current, and the one place where tenants read each other's services."""
+verification current, and the one place where tenants read each other's services.
+
+Writes flush but never commit: the request (or job) that called them commits once,
+so several of them make one transaction (an import, a page doing two things).
+"""
 
 from __future__ import annotations
 
@@ -136,7 +140,7 @@ def create_service(tenant: Tenant, data: dict) -> Service:
         tenant_id=tenant.id,
         after={"name": service.name, "status": str(service.status)},
     )
-    db.session.commit()
+    db.session.flush()
     return service
 
 
@@ -154,7 +158,7 @@ def update_service(tenant: Tenant, service: Service, data: dict) -> Service:
         tenant_id=tenant.id,
         after={"fields": sorted(data)},
     )
-    db.session.commit()
+    db.session.flush()
     return service
 
 
@@ -178,7 +182,7 @@ def set_status(service: Service, status: ServiceStatus, user: User) -> Service:
         before={"status": str(before)},
         after={"status": str(status)},
     )
-    db.session.commit()
+    db.session.flush()
     return service
 
 
@@ -197,7 +201,7 @@ def update_capacity(service: Service, available: int, per_period: int | None) ->
         before=before,
         after={"available": available, "per_period": per_period},
     )
-    db.session.commit()
+    db.session.flush()
     return service
 
 
@@ -207,7 +211,7 @@ def verify(service: Service, user: User) -> Service:
         raise InvalidInput.field("status", N_("a retired service cannot be verified"))
     _mark_verified(service, user)
     audit.record("service.verified", "service", service.id, tenant_id=service.tenant_id)
-    db.session.commit()
+    db.session.flush()
     return service
 
 
@@ -362,7 +366,7 @@ def create_project(tenant: Tenant, data: dict) -> Project:
         tenant_id=tenant.id,
         after={"title": project.title},
     )
-    db.session.commit()
+    db.session.flush()
     return project
 
 
@@ -377,7 +381,7 @@ def update_project(tenant: Tenant, project: Project, data: dict) -> Project:
         tenant_id=tenant.id,
         after={"fields": sorted(data)},
     )
-    db.session.commit()
+    db.session.flush()
     return project
 
 
@@ -396,7 +400,7 @@ def set_project_status(project: Project, status: ProjectStatus) -> Project:
         before={"status": str(before)},
         after={"status": str(status)},
     )
-    db.session.commit()
+    db.session.flush()
     return project
 
 
