@@ -55,10 +55,12 @@ def _load(schema: Schema, payload) -> dict:
     try:
         return schema.load(payload)
     except ValidationError as exc:
-        raise InvalidInput(N_("the request has invalid fields"), _flatten(exc.messages)) from exc
+        raise InvalidInput(
+            N_("the request has invalid fields"), flatten_messages(exc.messages)
+        ) from exc
 
 
-def _flatten(messages, prefix: str = "") -> dict[str, list[str]]:
+def flatten_messages(messages, prefix: str = "") -> dict[str, list[str]]:
     """marshmallow nests messages for nested schemas; name fields by dotted path."""
     flat: dict[str, list[str]] = {}
     if isinstance(messages, list):
@@ -66,7 +68,7 @@ def _flatten(messages, prefix: str = "") -> dict[str, list[str]]:
     for key, value in messages.items():
         name = f"{prefix}.{key}" if prefix else str(key)
         if isinstance(value, dict):
-            flat.update(_flatten(value, name))
+            flat.update(flatten_messages(value, name))
         else:
             flat[name] = [str(m) for m in value]
     return flat

@@ -12,6 +12,7 @@ from aidbridge.api.framework import ROUTES, Route
 
 _CONVERTER = re.compile(r"<(?:(\w+):)?(\w+)>")
 ERROR_DESCRIPTIONS = {
+    422: "the file cannot be read (nothing was written)",
     403: "refused by a rule (the message and fields say which)",
     409: "conflicts with existing data (the fields say which)",
 }

@@ -5,17 +5,18 @@ from __future__ import annotations
 import io
 import zipfile
 
-from flask import Response
+from flask import Response, request
 from flask_login import current_user
 from sqlalchemy import select
 
 from aidbridge.api import endpoint
-from aidbridge.pool import hsds
+from aidbridge.pool import hsds, hsds_import
 from aidbridge.pool import service as pool
 from aidbridge.pool.models import Project, ProjectDimension, ProjectStatus, Service, ServiceStatus
 from aidbridge.pool.schemas import (
     CapacityUpdateSchema,
     ExportQuery,
+    ImportReportSchema,
     PoolQuery,
     ProjectChangeSchema,
     ProjectInputSchema,
@@ -259,3 +260,17 @@ def export_hsds_csv(args):
         mimetype="application/zip",
         headers={"Content-Disposition": "attachment; filename=hsds.zip"},
     )
+
+
+@endpoint(
+    "/services/import",
+    "POST",
+    summary="Import HSDS 3.0 into your services: a service, a page, the JSON package "
+    "(application/json) or the tabular package (application/zip); upsert by HSDS id",
+    tag="services",
+    response=ImportReportSchema,
+    errors=(422,),
+)
+def import_hsds():
+    documents = hsds_import.read(request.get_data(), request.mimetype)
+    return hsds_import.import_services(current_user.tenant, documents)

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from aidbridge.i18n import N_
+from aidbridge.i18n import N_, translate
 from aidbridge.pool.models import CapacityPeriod, Funding, ProjectStatus, ServiceStatus
 from aidbridge.schemas import ID, InputSchema, PageQuery, all_optional
 from aidbridge.vocab import AssistanceCategory, DisabilityType, TargetGroup
@@ -276,3 +276,15 @@ class ProjectSchema(Schema):
 
 class ExportQuery(InputSchema):
     provider = fields.Integer(validate=ID, metadata={"description": "only this provider's part"})
+
+
+class RejectedSchema(Schema):
+    where = fields.String()
+    reason = fields.Function(lambda r: translate(r.reason))
+
+
+class ImportReportSchema(Schema):
+    created = fields.List(fields.String(), metadata={"description": "HSDS ids"})
+    updated = fields.List(fields.String())
+    unchanged = fields.List(fields.String())
+    rejected = fields.List(fields.Nested(RejectedSchema))
