@@ -3,6 +3,7 @@ names follow the schema's nesting (capacity_unit, locations_0_name…) so that i
 messages land on the right field."""
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -62,6 +63,10 @@ class ServiceForm(FlaskForm):
     schedules_0_opens_at = TimeField()
     schedules_0_closes_at = TimeField()
     schedules_0_description = StringField()
+
+
+class ImportForm(FlaskForm):
+    file = FileField()
 
 
 class CapacityForm(FlaskForm):

@@ -16,6 +16,7 @@ from aidbridge.areas.models import Area, AreaLevel
 from aidbridge.errors import ServiceError
 from aidbridge.extensions import db
 from aidbridge.money import fen_to_yuan, yuan_to_fen
+from aidbridge.pool import hsds_import
 from aidbridge.pool import service as pool
 from aidbridge.pool.models import (
     CapacityPeriod,
@@ -45,7 +46,7 @@ from tenants.labels import (
     term_label,
 )
 from tenants.portal import apply_service_error, flash_done, make_portal, posted_status, put_errors
-from tenants.provider.forms import CapacityForm, ProjectForm, ServiceForm
+from tenants.provider.forms import CapacityForm, ImportForm, ProjectForm, ServiceForm
 
 portal = make_portal("provider", None, "/provider")
 
@@ -233,6 +234,24 @@ def edit_service(service: Service):
     if form.validate_on_submit() and (done := _save_service(form, service)):
         return done
     return render_template("provider/service_form.html", form=form, service=service), (
+        422 if form.errors else 200
+    )
+
+
+@portal.route("/services/import", methods=["GET", "POST"])
+def import_services():
+    """Upload HSDS 3.0 (JSON, or the CSV package as a zip) and see what became of it."""
+    form = ImportForm()
+    report = None
+    if form.validate_on_submit():
+        upload = form.file.data
+        raw = upload.read() if upload else b""
+        try:
+            documents = hsds_import.read(raw, upload.mimetype if upload else "")
+            report = hsds_import.import_services(current_user.tenant, documents)
+        except ServiceError as error:
+            apply_service_error(form, error)
+    return render_template("provider/import.html", form=form, report=report), (
         422 if form.errors else 200
     )
 

@@ -1,5 +1,6 @@
 """Providers manage services and projects in the pages; every tenant searches the pool."""
 
+import io
 import re
 from datetime import timedelta
 
@@ -149,3 +150,23 @@ def test_bad_project_dates_are_named(client, db):
     )
     assert page.status_code == 422
     assert {"ends_on", "funding_target_yuan"} <= set(_errors(page))
+
+
+def test_provider_imports_hsds_in_the_pages(client, db):
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[3] / "shared/hsds/examples/service_full.json"
+    sign_in(client, make_user(make_tenant("charity")))
+    page = client.post(
+        "/provider/services/import",
+        data={"file": (io.BytesIO(example.read_bytes()), "service_full.json")},
+        content_type="multipart/form-data",
+    )
+    assert page.status_code == 200 and "1 项新建" in page.text
+    assert db.session.scalars(select(Service)).one().name == "Community Counselling"
+    bad = client.post(
+        "/provider/services/import",
+        data={"file": (io.BytesIO(b"{nope"), "x.json")},
+        content_type="multipart/form-data",
+    )
+    assert bad.status_code == 422 and 'data-field="file"' in bad.text
