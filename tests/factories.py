@@ -64,6 +64,7 @@ def make_user(
 
 def make_token(user: User) -> str:
     _token, plain = service.create_token(user, "test", None)
+    db.session.commit()
     return plain
 
 

@@ -59,6 +59,7 @@ def foreign(db):
     from aidbridge.accounts import service
 
     token, _plain = service.create_token(admin, f"{MARK}token", None)
+    db.session.commit()
     project = make_project(tenant, status="active", title=f"{MARK}项目", areas=["360202"])
     published = make_service(
         tenant, name=f"{MARK}服务", status="published", areas=["360202"], project_id=project.id

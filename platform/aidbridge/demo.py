@@ -116,6 +116,7 @@ def load_demo() -> list[tuple[str, str, list[str]]]:
                         tenant, user, {"roles": sorted(set(roles) | user.roles)}, actor=None
                     )
                 accounts.append((tenant.name, username, [str(r) for r in roles]))
+    db.session.commit()
     return accounts
 
 

@@ -1,4 +1,9 @@
-"""Tenants, users, roles, passwords, API tokens and sign-in: every rule and write."""
+"""Tenants, users, roles, passwords, API tokens and sign-in: every rule and write.
+
+Writes flush; the request commits. The exceptions commit at once on purpose: a
+sign-in attempt and its audit entry, and a token's last use, must persist whatever
+the response.
+"""
 
 from __future__ import annotations
 
@@ -123,7 +128,7 @@ def create_tenant(data: dict) -> tuple[Tenant, User]:
         audit.record(
             "user.created", "user", admin.id, tenant_id=tenant.id, after=user_snapshot(admin)
         )
-        _commit_or_conflict()
+        _flush_or_conflict()
     return tenant, admin
 
 
@@ -145,7 +150,7 @@ def set_tenant_status(tenant: Tenant, status: TenantStatus) -> Tenant:
             before={"status": before["status"]},
             after={"status": str(status)},
         )
-        db.session.commit()
+        db.session.flush()
     return tenant
 
 
@@ -221,7 +226,7 @@ def create_user(tenant: Tenant, data: dict, actor: User | None) -> User:
     _check_username_free(data["username"])
     user = _new_user(tenant, data, roles)
     audit.record("user.created", "user", user.id, tenant_id=tenant.id, after=user_snapshot(user))
-    _commit_or_conflict()
+    _flush_or_conflict()
     return user
 
 
@@ -242,7 +247,7 @@ def update_user(tenant: Tenant, user: User, data: dict, actor: User | None) -> U
     old, new = audit.changes(before, user_snapshot(user))
     if new:
         audit.record("user.updated", "user", user.id, tenant_id=tenant.id, before=old, after=new)
-    db.session.commit()
+    db.session.flush()
     return user
 
 
@@ -281,7 +286,7 @@ def set_user_active(tenant: Tenant, user: User, active: bool, actor: User) -> Us
         before={"active": not active},
         after={"active": active},
     )
-    db.session.commit()
+    db.session.flush()
     return user
 
 
@@ -292,7 +297,7 @@ def reset_password(tenant: Tenant, user: User, password: str, actor: User | None
     # Existing sessions of this user end; tokens stay (they are revoked separately).
     user.session_version += 1
     audit.record("user.password_reset", "user", user.id, tenant_id=tenant.id)
-    db.session.commit()
+    db.session.flush()
     return user
 
 
@@ -302,13 +307,9 @@ def users_query():
 
 
 def _flush_or_conflict() -> None:
-    _commit_or_conflict(db.session.flush)
-
-
-def _commit_or_conflict(write=None) -> None:
-    """Commit (or flush); a unique constraint lost to a concurrent request is a clean 409."""
+    """Flush; a unique constraint lost to a concurrent request is a clean 409."""
     try:
-        (write or db.session.commit)()
+        db.session.flush()
     except IntegrityError as exc:
         db.session.rollback()
         detail = str(exc.orig).lower()
@@ -358,7 +359,7 @@ def create_token(
             "expires_at": token.expires_at.isoformat() if token.expires_at else None,
         },
     )
-    db.session.commit()
+    db.session.flush()
     return token, plain
 
 
@@ -375,7 +376,7 @@ def revoke_token(token: ApiToken, actor: User) -> ApiToken:
             tenant_id=token.tenant_id,
             after={"name": token.name, "prefix": token.prefix},
         )
-        db.session.commit()
+        db.session.flush()
     return token
 
 
@@ -512,7 +513,7 @@ def sign_out(user: User) -> None:
     with tenant_context(user.tenant_id):
         user.session_version += 1
         audit.record("auth.signed_out", "user", user.id, tenant_id=user.tenant_id, actor=user)
-        db.session.commit()
+        db.session.flush()
 
 
 def purge_login_attempts(older_than: timedelta | None = None) -> int:
@@ -521,7 +522,7 @@ def purge_login_attempts(older_than: timedelta | None = None) -> int:
     result = db.session.execute(
         LoginAttempt.__table__.delete().where(LoginAttempt.at < utcnow() - window)
     )
-    db.session.commit()
+    db.session.flush()
     return result.rowcount
 
 
