@@ -8,6 +8,7 @@ Redis and RQ. Under CI (``CI=true``) an unreachable service fails the run.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -24,6 +25,18 @@ from aidbridge.pool.taxonomy import load_taxonomy
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or None
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL") or None
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+# ../shared beside the repository (HSDS schemas and examples, used from there).
+SHARED = Path(os.environ.get("AIDBRIDGE_SHARED") or Path(__file__).resolve().parents[2] / "shared")
+
+
+@pytest.fixture(scope="session")
+def shared() -> Path:
+    if not (SHARED / "hsds" / "schema").is_dir():
+        pytest.fail(
+            f"{SHARED} has no hsds/schema: put shared/ beside the repository "
+            "or set AIDBRIDGE_SHARED"
+        )
+    return SHARED
 
 
 def _reset_database(url: str) -> None:

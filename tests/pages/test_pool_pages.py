@@ -152,10 +152,10 @@ def test_bad_project_dates_are_named(client, db):
     assert {"ends_on", "funding_target_yuan"} <= set(_errors(page))
 
 
-def test_provider_imports_hsds_in_the_pages(client, db):
-    from pathlib import Path
+def test_provider_imports_hsds_in_the_pages(client, db, shared):
+    from conftest import SHARED
 
-    example = Path(__file__).resolve().parents[3] / "shared/hsds/examples/service_full.json"
+    example = SHARED / "hsds/examples/service_full.json"
     sign_in(client, make_user(make_tenant("charity")))
     page = client.post(
         "/provider/services/import",

@@ -9,7 +9,7 @@ from factories import bearer, make_service, make_tenant, make_token, make_user
 
 
 @pytest.fixture
-def pool(db):
+def pool(db, shared):
     agency = make_tenant("agency", jurisdiction="320613")
     visits = make_service(agency, status="published", name="上门访视", areas=["320613001"])
     counselling = make_service(

@@ -3,9 +3,9 @@
 
 import json
 import uuid
-from pathlib import Path
 
 import pytest
+from conftest import SHARED
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
@@ -16,7 +16,7 @@ from aidbridge.pool.models import TaxonomyTerm
 
 from factories import make_service, make_tenant
 
-HSDS = Path(__file__).resolve().parents[3] / "shared" / "hsds" / "schema"
+HSDS = SHARED / "hsds" / "schema"
 
 
 def _registry() -> Registry:
@@ -45,7 +45,7 @@ def _errors(validator, document) -> list[str]:
 
 
 @pytest.fixture
-def full_service(db):
+def full_service(db, shared):
     provider = make_tenant("agency", name="崇川区启航社会工作服务中心", jurisdiction="320613")
     service = make_service(
         provider,

@@ -30,7 +30,7 @@ SCHEMAS = {
 
 
 @pytest.fixture
-def exported(client, db):
+def exported(client, db, shared):
     agency = make_tenant("agency", jurisdiction="320613")
     charity = make_tenant("charity")
     make_service(

@@ -17,7 +17,7 @@ EXAMPLES = HSDS.parent / "examples"
 
 
 @pytest.fixture
-def provider(db):
+def provider(db, shared):
     tenant = make_tenant("charity")
     return tenant, bearer(make_token(make_user(tenant)))
 
