@@ -20,6 +20,7 @@ from aidbridge import create_app, tenancy
 from aidbridge.areas.service import load_areas
 from aidbridge.config import database_url
 from aidbridge.extensions import db as _db
+from aidbridge.policy.service import install_shipped_packs
 from aidbridge.pool.taxonomy import load_taxonomy
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or None
@@ -77,6 +78,8 @@ def app(tmp_path_factory):
         upgrade()
         load_areas()
         load_taxonomy()
+        install_shipped_packs()
+        _db.session.commit()
         _db.session.remove()
     yield app
     with app.app_context():

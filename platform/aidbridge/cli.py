@@ -37,7 +37,7 @@ def setup(demo: bool) -> None:
 @click.command("load-areas")
 @with_appcontext
 def load_areas() -> None:
-    """Load or refresh the reference data: the area tree and the need taxonomy."""
+    """Load or refresh the reference data: areas, need taxonomy, shipped policy packs."""
     _load_areas()
 
 
@@ -49,11 +49,15 @@ def demo() -> None:
 
 
 def _load_areas() -> None:
-    """Reference data: the area tree and the need taxonomy."""
+    """Reference data: the area tree, the need taxonomy, the policy packs shipped."""
     from aidbridge.areas.service import load_areas as load
+    from aidbridge.extensions import db
+    from aidbridge.policy.service import install_shipped_packs
     from aidbridge.pool.taxonomy import load_taxonomy
 
     click.echo(f"areas: {load()} loaded; taxonomy terms: {load_taxonomy()} loaded")
+    click.echo(f"policy packs: {install_shipped_packs()} new versions installed")
+    db.session.commit()
 
 
 def _load_demo() -> None:

@@ -31,3 +31,93 @@ class DisabilityType(StrEnum):
     intellectual = "intellectual"
     mental = "mental"
     multiple = "multiple"
+
+
+class Setting(StrEnum):
+    """城市、农村: standards differ between urban and rural households."""
+
+    urban = "urban"
+    rural = "rural"
+
+
+class LabourCapacity(StrEnum):
+    """劳动能力: full, partly lost, none."""
+
+    full = "full"
+    partial = "partial"
+    none = "none"
+
+
+class EmploymentStatus(StrEnum):
+    employed = "employed"
+    # 灵活就业: work without a stable income (ALL-RV-2 reviews such households more often).
+    flexible = "flexible"
+    unemployed = "unemployed"
+    not_in_labour_force = "not_in_labour_force"
+
+
+class SchoolStage(StrEnum):
+    preschool = "preschool"
+    primary = "primary"
+    junior_secondary = "junior_secondary"
+    senior_secondary = "senior_secondary"
+    vocational = "vocational"
+    higher = "higher"
+
+
+class SelfCare(StrEnum):
+    """全自理、半护理、全护理 (NT21-ST-3 ties tekun care amounts to it)."""
+
+    self_care = "self_care"
+    half_care = "half_care"
+    full_care = "full_care"
+
+
+class Supporter(StrEnum):
+    """法定赡养、抚养、扶养义务人: whether a legal supporter exists and can support."""
+
+    able = "able"
+    unable = "unable"
+    none = "none"
+
+
+class IncomeType(StrEnum):
+    wages = "wages"
+    business = "business"
+    property = "property"
+    transfer = "transfer"
+    pension = "pension"
+    # 城乡居民基本养老金 paid to rural residents: not counted in Nantong (NT17-IN-2).
+    rural_basic_pension = "rural_basic_pension"
+
+
+WORK_INCOME = frozenset({IncomeType.wages, IncomeType.business})
+
+
+class PropertyType(StrEnum):
+    deposit = "deposit"
+    securities = "securities"
+    vehicle = "vehicle"
+    real_estate = "real_estate"
+    other = "other"
+
+
+class ExpenditureType(StrEnum):
+    """刚性支出."""
+
+    medical = "medical"
+    education = "education"
+    other = "other"
+
+
+class Relation(StrEnum):
+    """Relation to the head of the household."""
+
+    head = "head"
+    spouse = "spouse"
+    child = "child"
+    parent = "parent"
+    grandchild = "grandchild"
+    grandparent = "grandparent"
+    sibling = "sibling"
+    other = "other"

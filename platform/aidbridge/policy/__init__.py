@@ -1,0 +1,1 @@
+"""Policy packs and the classification engine (POLICY.md rules as data)."""

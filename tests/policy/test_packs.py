@@ -1,0 +1,236 @@
+"""Policy packs: the shipped ones are complete and valid; broken ones fail naming the
+field; versions start on their date and never rewrite what was decided before."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from aidbridge.errors import InvalidInput
+from aidbridge.policy import service
+from aidbridge.policy.pack import PackError, parse_pack, rules, shipped_pack_files
+
+from factories import make_tenant, make_user
+
+NANTONG = shipped_pack_files()["nantong-2021"]
+
+
+def _nantong(**changes) -> dict:
+    document = tomllib.loads(NANTONG)
+    for path, value in changes.items():
+        node = document
+        *parents, last = path.split("__")
+        for part in parents:
+            node = node[int(part)] if part.isdigit() else node[part]
+        if value is None:
+            del node[last]
+        else:
+            node[last] = value
+    return document
+
+
+def _policy_ids(shared, sections) -> set[str]:
+    text = (shared / "domain" / "POLICY.md").read_text(encoding="utf-8")
+    found = set()
+    for number, body in re.findall(r"^## (\d)\. .*?\n(.*?)(?=^## |\Z)", text, re.S | re.M):
+        if int(number) in sections:
+            found |= set(
+                re.findall(r"^\| ((?:ALL|NT21|NT17|CJ21|NX21|CN21)-[A-Z]+-\d+)", body, re.M)
+            )
+            found |= set(re.findall(r"/ ((?:NX21|CN21)-[A-Z]+-\d+) \|", body))
+    return found
+
+
+def test_the_five_packs_ship_and_load(packs):
+    assert set(packs) == {
+        "nantong-2017",
+        "nantong-2021",
+        "changjiang-2021",
+        "ningxia-2021",
+        "changning-2021",
+    }
+    for name, pack in packs.items():
+        assert pack.name == name
+
+
+def test_every_rule_of_sections_2_to_4_is_applied_by_some_pack(packs, shared):
+    required = _policy_ids(shared, {2, 3, 4})
+    assert len(required) >= 30
+    cited = set()
+    for name in packs:
+        cited |= set(
+            re.findall(
+                r'"((?:ALL|NT21|NT17|CJ21|NX21|CN21)-[A-Z]+-\d+)"', shipped_pack_files()[name]
+            )
+        )
+    assert required - cited == set()
+
+
+def test_the_rule_register_holds_only_ids_of_the_digest(shared):
+    digest = (shared / "domain" / "POLICY.md").read_text(encoding="utf-8")
+    assert [rule for rule in rules() if rule not in digest] == []
+    assert _policy_ids(shared, {2, 3, 4}) <= set(rules())
+
+
+def test_nantong_2021_supersedes_2017_where_they_overlap_and_keeps_the_rest(packs):
+    new = packs["nantong-2021"]
+    assert new.supersedes == {
+        "NT17-LB-2": "NT21-LB-2",
+        "NT17-LB-3": "NT21-LB-3",
+        "NT17-ST-2": "NT21-ST-2",
+    }
+    assert new.individual_inclusion.rule == "NT21-LB-2"
+    assert (new.gradual_exit.rule, new.gradual_exit.months) == ("NT21-LB-3", 6)
+    assert [e.rule for e in new.income.exempt] == ["NT17-IN-2"]
+    assert "NT17-MED-1" in [m.rule for m in new.medical]
+    assert "NT17-ST-1" in [c.rule for c in new.standard_checks]
+    text = NANTONG.split("supersedes")[1]
+    for replaced in new.supersedes:
+        assert f'rule = "{replaced}"' not in text
+
+
+def test_the_packs_carry_the_documented_numbers(packs):
+    assert packs["nantong-2021"].low_income.multiplier == 2
+    assert packs["changjiang-2021"].low_income.multiplier == Decimal("1.5")
+    assert packs["nantong-2021"].social_work_posts.min_share == Decimal("0.30")
+    assert packs["changjiang-2021"].social_work_posts.min_share == Decimal("0.80")
+    assert packs["changjiang-2021"].social_work_posts.of == "professional_technical"
+    assert packs["changjiang-2021"].employment_support.job_recommendations_per_year == 3
+    assert packs["nantong-2017"].gradual_exit.months == 3
+    assert packs["nantong-2021"].tekun.minor_age_limit == 18
+
+
+def test_nantong_standards_change_each_first_of_july(packs):
+    pack = packs["nantong-2021"]
+    assert pack.standard_on(date(2026, 6, 30)).urban_fen == 99_000
+    assert pack.standard_on(date(2026, 7, 1)).urban_fen == 102_000
+    assert all(s.effective_from.timetuple()[1:3] == (7, 1) for s in pack.standards)
+
+
+def test_local_settings_are_named_and_exist(packs):
+    for pack in packs.values():
+        assert "standards" in pack.local_settings
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "reason"),
+    [
+        ({"low_income__multiplier": None}, "low_income.multiplier", "Missing data"),
+        ({"dibao__rule": "XX-1"}, "dibao.rule", "unknown rule ID"),
+        ({"tekun__basic__0__multiplier": "much"}, "tekun.basic.0.multiplier", "Not a valid"),
+        ({"reviews__cycles__1__when": ["sometimes"]}, "reviews.cycles.1.when.0", "one of"),
+        ({"surprise": 1}, "surprise", "Unknown field"),
+        ({"standards__6__urban_fen": 1.5}, "standards.6.urban_fen", "Not a valid integer"),
+        ({"local_settings": ["property.nothing"]}, "local_settings.property.nothing", "names no"),
+    ],
+)
+def test_a_broken_pack_fails_naming_the_field(changes, field, reason):
+    with pytest.raises(PackError) as caught:
+        parse_pack(_nantong(**changes), "broken")
+    assert field in caught.value.errors, caught.value.errors
+    assert reason in " ".join(caught.value.errors[field])
+    assert field in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("monthly_fen", "valid"),
+    # NT21-ST-1: 12 × S between 30 % and 40 % of 35,500.00 yuan of consumption.
+    [(88_750, True), (88_749, False), (118_333, True), (118_334, False)],
+)
+def test_nt21_st_1_bounds_the_standard_by_consumption(monthly_fen, valid):
+    document = _nantong(standards__6__urban_fen=monthly_fen, standards__6__rural_fen=monthly_fen)
+    if valid:
+        parse_pack(document)
+        return
+    with pytest.raises(PackError) as caught:
+        parse_pack(document)
+    assert "NT21-ST-1" in caught.value.errors["standards.6.urban_fen"][0]
+
+
+@pytest.mark.parametrize(("monthly_fen", "valid"), [(58_334, True), (58_333, False)])
+def test_nt17_st_1_sets_a_rural_floor_of_7000_yuan_a_year(monthly_fen, valid):
+    document = _nantong(
+        standard_checks=[c for c in _nantong()["standard_checks"] if c["rule"] == "NT17-ST-1"],
+        standards__6__rural_fen=monthly_fen,
+    )
+    if valid:
+        parse_pack(document)
+        return
+    with pytest.raises(PackError) as caught:
+        parse_pack(document)
+    assert "NT17-ST-1" in caught.value.errors["standards.6.rural_fen"][0]
+
+
+def test_standards_must_be_in_date_order():
+    document = _nantong()
+    document["standards"].reverse()
+    with pytest.raises(PackError) as caught:
+        parse_pack(document)
+    assert "standards" in caught.value.errors
+
+
+# --- versions in the database ------------------------------------------------------------------
+
+
+def test_the_version_in_force_follows_the_date(db):
+    assert service.version_in_force("nantong", date(2021, 4, 28)).version == "2017"
+    assert service.version_in_force("nantong", date(2021, 4, 29)).version == "2021"
+    version, pack = service.pack_in_force("changning", date(2026, 1, 1))
+    assert (version.name, pack.name) == ("changning-2021", "changning-2021")
+
+
+def test_before_any_pack_there_is_nothing_to_apply(db):
+    with pytest.raises(Exception, match="no policy pack"):
+        service.version_in_force("nantong", date(2010, 1, 1))
+
+
+def test_installing_the_shipped_packs_again_adds_nothing(db):
+    assert service.install_shipped_packs() == 0
+
+
+def test_an_installed_version_is_never_rewritten(db):
+    version = service.version_in_force("nantong", date(2025, 1, 1))
+    version.text = version.text.replace("multiplier = 2", "multiplier = 3")
+    with pytest.raises(PackError, match="publish it as a new version"):
+        service.install_shipped_packs()
+
+
+def _next_nantong(version="2027", starts_on="2027-04-01") -> str:
+    return NANTONG.replace('version = "2021"', f'version = "{version}"').replace(
+        "starts_on = 2021-04-29", f"starts_on = {starts_on}"
+    )
+
+
+def test_an_operator_publishes_a_new_version_from_its_start_date(db):
+    operator = make_user(make_tenant(kind="operator"), "operator")
+    version = service.publish(_next_nantong(), operator)
+    assert service.version_in_force("nantong", date(2027, 3, 31)).version == "2021"
+    assert service.version_in_force("nantong", date(2027, 4, 1)) == version
+    assert version.published_by_id == operator.id
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        (_next_nantong(starts_on="2021-04-29"), "starts_on"),
+        (_next_nantong(version="2021"), "version"),
+        (
+            _next_nantong().replace('jurisdiction = "nantong"', 'jurisdiction = "atlantis"'),
+            "jurisdiction",
+        ),
+        (
+            _next_nantong().replace('rule = "NT21-LI-1"\nmultiplier = 2\n', 'rule = "NT21-LI-1"\n'),
+            "low_income.multiplier",
+        ),
+        ("this is not toml", "_file"),
+    ],
+)
+def test_publishing_refuses_a_bad_version_naming_the_field(db, text, field):
+    operator = make_user(make_tenant(kind="operator"), "operator")
+    with pytest.raises(InvalidInput) as caught:
+        service.publish(text, operator)
+    assert field in caught.value.errors
