@@ -553,22 +553,17 @@ class _Classifier:
         )
         reasons = []
         if not condition:
-            reasons.append(N_("no qualifying disability or illness"))
+            reasons.append(N_("not included alone: no qualifying disability or illness"))
         if rule.adult_only and age < ADULT_AGE:
-            reasons.append(N_("not an adult"))
+            reasons.append(N_("not included alone: not an adult"))
         if rule.unemployed_only and member.employment is EmploymentStatus.employed:
-            reasons.append(N_("employed"))
+            reasons.append(N_("not included alone: employed"))
         income = self.member_income.get(member.key, 0)
         if income >= self.s:
-            reasons.append(N_("own income not below S"))
+            reasons.append(N_("not included alone: own income %(income)s ≥ S %(s)s"))
+        for reason in reasons:
+            self.step(rule.rule, False, reason, member.key, income=_yuan(income), s=_yuan(self.s))
         if reasons:
-            self.step(
-                rule.rule,
-                False,
-                N_("not included alone: %(why)s"),
-                member.key,
-                why="; ".join(reasons),
-            )
             return
         benefit = self.s - income
         self.step(
