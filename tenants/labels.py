@@ -31,6 +31,7 @@ PERMISSION = {
     Permission.read_audit: _l("Read the audit log"),
     Permission.manage_tenants: _l("Create and suspend tenants"),
     Permission.use_api: _l("Use the REST API with your own tokens"),
+    Permission.publish_policy: _l("Publish policy-pack versions"),
 }
 AREA_LEVEL = {
     AreaLevel.province: _l("Province"),

@@ -21,6 +21,7 @@ from sqlalchemy import inspect, select
 from aidbridge.accounts.models import ApiToken, Role, Tenant, TenantType, User
 from aidbridge.accounts.permissions import ASSIGNABLE_ROLES
 from aidbridge.areas.models import Area
+from aidbridge.policy.models import PolicyPackVersion
 from aidbridge.pool import hsds
 from aidbridge.pool.models import Project, Service, TaxonomyTerm
 from aidbridge.tenancy import TenantOwned
@@ -74,6 +75,10 @@ def foreign(db):
             Service: published,
             Project: project,
             TaxonomyTerm: db.session.get(TaxonomyTerm, "care"),
+            # Public policy, shared on purpose: A's jurisdiction's pack.
+            PolicyPackVersion: db.session.scalar(
+                select(PolicyPackVersion).where(PolicyPackVersion.jurisdiction == "changjiang")
+            ),
         },
         "state": lambda: (
             admin.active,

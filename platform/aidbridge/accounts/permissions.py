@@ -12,6 +12,7 @@ class Permission(StrEnum):
     read_audit = "read_audit"
     manage_tenants = "manage_tenants"
     use_api = "use_api"
+    publish_policy = "publish_policy"
 
 
 GRANTS: dict[Permission, frozenset[Role]] = {
@@ -19,6 +20,7 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.read_audit: frozenset({Role.admin, Role.monitor}),
     Permission.manage_tenants: frozenset({Role.operator}),
     Permission.use_api: frozenset(Role),
+    Permission.publish_policy: frozenset({Role.operator}),
 }
 
 # Roles a tenant of each type may grant to its users.

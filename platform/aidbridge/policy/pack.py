@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import csv
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, is_dataclass
+from dataclasses import fields as fields_of
 from datetime import date
 from decimal import Decimal
 from functools import cache
@@ -289,6 +290,27 @@ class Pack:
 
     def is_local(self, path: str) -> bool:
         return path in self.local_settings
+
+    def cited_rules(self) -> list[Rule]:
+        """Every rule the pack applies, in the order the pack names them."""
+        found: dict[str, None] = {}
+
+        def walk(node) -> None:
+            if is_dataclass(node):
+                for part in fields_of(node):
+                    value = getattr(node, part.name)
+                    if part.name == "rule" or part.name.endswith("_rule"):
+                        if value:
+                            found[value] = None
+                    else:
+                        walk(value)
+            elif isinstance(node, tuple):
+                for item in node:
+                    walk(item)
+
+        walk(self)
+        register = rules()
+        return [register[rule] for rule in found]
 
 
 # --- the schema that reads a pack file -------------------------------------------------------

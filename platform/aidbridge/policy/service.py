@@ -127,3 +127,20 @@ def publish(text: str, actor) -> PolicyPackVersion:
         actor=actor,
     )
     return version
+
+
+def describe(version: PolicyPackVersion) -> dict:
+    """A version with its parsed pack and the rules it applies (for the API and pages)."""
+    pack = pack_of(version)
+    return {
+        "id": version.id,
+        "name": version.name,
+        "jurisdiction": version.jurisdiction,
+        "version": version.version,
+        "title": version.title,
+        "starts_on": version.starts_on,
+        "published_at": version.published_at,
+        "text": version.text,
+        "pack": pack,
+        "rules": pack.cited_rules(),
+    }

@@ -1,0 +1,79 @@
+"""Policy packs as people read them: the versions of a jurisdiction, the standards and
+rules of one, and (for the platform operator) publishing a new version."""
+
+from __future__ import annotations
+
+from flask import redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from aidbridge.accounts.permissions import Permission, can
+from aidbridge.clock import local_today
+from aidbridge.errors import ServiceError
+from aidbridge.extensions import db
+from aidbridge.i18n import translate
+from aidbridge.policy import service as policy
+from aidbridge.policy.models import PolicyPackVersion
+from aidbridge.policy.schemas import PackPublishSchema
+from aidbridge.tenancy import url_objects
+from tenants.policy.forms import PackPublishForm
+from tenants.portal import apply_service_error, flash_done, load_form, make_portal, requires
+
+portal = make_portal("policy", None, "/policy")
+
+
+@portal.get("/")
+def packs():
+    everyone = can(current_user, Permission.publish_policy)
+    jurisdiction = None if everyone else current_user.tenant.policy_pack
+    versions = db.session.scalars(policy.versions_query(jurisdiction)).all()
+    in_force = set()
+    for name in {v.jurisdiction for v in versions}:
+        in_force.add(policy.version_in_force(name, local_today()).id)
+    return render_template(
+        "policy/packs.html", versions=versions, in_force=in_force, today=local_today()
+    )
+
+
+@portal.get("/<int:pack_id>")
+@url_objects(pack_id=PolicyPackVersion)
+def pack(pack: PolicyPackVersion):
+    return render_template("policy/pack.html", **policy.describe(pack))
+
+
+@portal.route("/new", methods=["GET", "POST"])
+@requires(Permission.publish_policy)
+def publish():
+    form = PackPublishForm()
+    if form.validate_on_submit():
+        if form.file.data:
+            form.text.data = form.file.data.read().decode("utf-8", errors="replace")
+        data = load_form(form, PackPublishSchema(), ["text"])
+        if data is not None:
+            try:
+                version = policy.publish(data["text"], current_user)
+            except ServiceError as error:
+                # A pack's errors name paths inside the file: show them on the text.
+                apply_service_error(form, _on_text(error))
+            else:
+                flash_done(
+                    _(
+                        "%(name)s published; it applies from %(day)s.",
+                        name=version.name,
+                        day=version.starts_on.isoformat(),
+                    )
+                )
+                return redirect(url_for("policy.pack", pack_id=version.id))
+    return render_template("policy/publish.html", form=form), 422 if form.errors else 200
+
+
+def _on_text(error: ServiceError) -> ServiceError:
+    form_fields = {"text", "file"}
+    if set(error.errors) <= form_fields:
+        return error
+    lines = [
+        f"{path}: {translate(reason)}"
+        for path, reasons in error.errors.items()
+        for reason in reasons
+    ]
+    return type(error)(error.message, {"text": lines})
