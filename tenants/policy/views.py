@@ -27,11 +27,14 @@ def packs():
     everyone = can(current_user, Permission.publish_policy)
     jurisdiction = None if everyone else current_user.tenant.policy_pack
     versions = db.session.scalars(policy.versions_query(jurisdiction)).all()
-    in_force = set()
-    for name in {v.jurisdiction for v in versions}:
-        in_force.add(policy.version_in_force(name, local_today()).id)
+    today = local_today()
+    # Newest first per jurisdiction: the first that has started is the one in force.
+    in_force: dict[str, int] = {}
+    for version in versions:
+        if version.starts_on <= today:
+            in_force.setdefault(version.jurisdiction, version.id)
     return render_template(
-        "policy/packs.html", versions=versions, in_force=in_force, today=local_today()
+        "policy/packs.html", versions=versions, in_force=set(in_force.values()), today=today
     )
 
 

@@ -669,3 +669,17 @@ def test_age_is_counted_on_the_decision_day(packs):
     assert not _tekun(
         decide(packs, "nantong-2021", household(eighteen_tomorrow), add_months(on, 1))
     )
+
+
+def test_the_trace_reads_in_chinese(app, packs):
+    from flask_babel import force_locale, gettext
+
+    decision = decide(
+        packs, "nantong-2021", _alone(80, "nantong-2021", self_care=SelfCare.full_care)
+    )
+    with app.test_request_context(), force_locale("zh"):
+        texts = [s.text(gettext) for s in decision.steps if s.member == "p"]
+        review = step(decision, "ALL-RV-1").text(gettext)
+    assert texts[0] == "老年人；本人收入 0.00 < 低保标准 1,020.00；无法定义务人"
+    assert "照料护理标准 408.00（低保标准 1,020.00 的 40%，全护理）" in texts
+    assert review == "每 12 个月核查一次（经济状况变化不大的低保家庭、特困人员）"

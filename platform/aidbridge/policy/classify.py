@@ -21,8 +21,10 @@ from aidbridge.policy.pack import DisabilityClause, Pack
 from aidbridge.vocab import (
     WORK_INCOME,
     EmploymentStatus,
+    IncomeType,
     LabourCapacity,
     PropertyType,
+    SelfCare,
     Supporter,
 )
 
@@ -30,6 +32,37 @@ from aidbridge.vocab import (
 ADULT_AGE = 18
 FINANCIAL_ASSETS = frozenset({PropertyType.deposit, PropertyType.securities})
 UNSTABLE_WORK = frozenset({EmploymentStatus.flexible, EmploymentStatus.unemployed})
+# Between the words of a list, as the language writes it (、 in Chinese).
+LIST_SEPARATOR = N_(", ")
+# How codes read in a trace (translated where the trace is shown).
+WORDS: dict[str, str] = {
+    IncomeType.wages: N_("wages"),
+    IncomeType.business: N_("business income"),
+    IncomeType.property: N_("property income"),
+    IncomeType.transfer: N_("transfer income"),
+    IncomeType.pension: N_("pension"),
+    IncomeType.rural_basic_pension: N_("rural basic pension"),
+    Supporter.able: N_("a legal supporter able to support"),
+    Supporter.unable: N_("legal supporter unable to support"),
+    Supporter.none: N_("no legal supporter"),
+    SelfCare.full_care: N_("full care"),
+    SelfCare.half_care: N_("half care"),
+    SelfCare.self_care: N_("self-care"),
+    "elderly": N_("elderly"),
+    "minor": N_("minor"),
+    "disabled": N_("disabled"),
+    "labour_capacity_lost": N_("labour capacity lost"),
+    "dibao_standard": N_("the dibao standard"),
+    "minimum_wage": N_("last year's minimum monthly wage"),
+    "rural_disposable_income": N_("last year's rural per-capita disposable income"),
+    "tekun": N_("tekun person"),
+    "dibao_stable": N_("dibao household whose situation changes little"),
+    "dibao_unstable": N_("dibao household with unstable income and members able to work"),
+    "seriously_ill_or_severely_disabled": N_("seriously ill or severely disabled member"),
+    "low_income": N_("low-income household"),
+    "expenditure_type": N_("expenditure-type household"),
+    "severely_disabled_without_work": N_("severely disabled member without work"),
+}
 # Steps that apply a local setting rather than a rule cite the setting's path.
 LOCAL_DEFAULT_REVIEW = "local:reviews.default_months"
 
@@ -41,11 +74,19 @@ class Step:
     rule: str
     held: bool | None
     message: str
-    params: dict[str, str] = field(default_factory=dict)
+    # Numbers as they read ("1,530.00"), or words from WORDS; a tuple lists several words.
+    params: dict[str, str | tuple[str, ...]] = field(default_factory=dict)
     member: str | None = None
 
     def text(self, translate=lambda message: message) -> str:
-        return translate(self.message) % self.params
+        """The step in words; ``translate`` (gettext) renders the message and the words."""
+        params = {
+            name: translate(LIST_SEPARATOR).join(translate(w) for w in value)
+            if isinstance(value, tuple | list)
+            else translate(value)
+            for name, value in self.params.items()
+        }
+        return translate(self.message) % params
 
 
 @dataclass(frozen=True)
@@ -92,14 +133,6 @@ class Decision:
         """Every rule the decision applied (held or not), in order, once each."""
         return tuple(dict.fromkeys(step.rule for step in self.steps))
 
-    @property
-    def all_outcomes(self) -> frozenset[Outcome]:
-        return self.outcomes | {m.outcome for m in self.members}
-
-    @property
-    def assisted(self) -> bool:
-        return bool(self.all_outcomes)
-
 
 def _yuan(fen: int | Decimal) -> str:
     return f"{(Decimal(fen) / 100).quantize(Decimal('0.01'), ROUND_HALF_UP):,}"
@@ -115,13 +148,14 @@ def _pc(total_fen: int, members: int) -> str:
     return f"{_per_capita(total_fen, members):,}"
 
 
-def _times(multiplier: Decimal, fen: int) -> Decimal:
-    return multiplier * fen
-
-
 def _ceil_fen(amount: Decimal) -> int:
     """Amounts a rule sets as a floor ("不低于") round up to the fen."""
     return math.ceil(amount)
+
+
+def _severe(member: Member, grade: int) -> bool:
+    """重度残疾: a disability of ``grade`` or more severe (grade 1 is the most severe)."""
+    return member.disability_grade is not None and member.disability_grade <= grade
 
 
 def _disabled(member: Member, clauses: tuple[DisabilityClause, ...]) -> bool:
@@ -141,16 +175,19 @@ class _Classifier:
         self.member_outcomes: list[MemberOutcome] = []
 
     def step(self, rule, held, message, member=None, **params):
-        self.steps.append(Step(rule, held, message, {k: str(v) for k, v in params.items()}, member))
+        params = {k: v if isinstance(v, tuple) else str(v) for k, v in params.items()}
+        self.steps.append(Step(rule, held, message, params, member))
 
     # --- income ------------------------------------------------------------------------------
 
     def income(self) -> None:
+        """Counted income, household and per member: exemptions left out, employment
+        costs deducted item by item (so the members' incomes add up to the household's)."""
         rules = self.pack.income
         exempt = {e.type: e.rule for e in rules.exempt}
+        share = rules.employment_cost_share if rules.deduction_rule else Decimal(0)
         self.member_income: dict[str, int] = {m.key: 0 for m in self.facts.members}
-        work = 0
-        gross = 0
+        gross = work = deduction = 0
         for item in self.facts.incomes:
             if not item.holds_on(self.on):
                 continue
@@ -160,19 +197,21 @@ class _Classifier:
                     None,
                     N_("%(type)s of %(amount)s not counted as income"),
                     item.member or None,
-                    type=item.type.value,
+                    type=WORDS[item.type],
                     amount=_yuan(item.monthly_fen),
                 )
                 continue
-            gross += item.monthly_fen
-            if item.member in self.member_income:
-                self.member_income[item.member] += item.monthly_fen
+            counted = item.monthly_fen
             if item.type in WORK_INCOME:
                 work += item.monthly_fen
+                cost = _ceil_fen(share * item.monthly_fen)
+                deduction += cost
+                counted -= cost
+            gross += item.monthly_fen
+            if item.member in self.member_income:
+                self.member_income[item.member] += counted
         self.work_income = work
-        deduction = 0
-        if rules.deduction_rule and rules.employment_cost_share and work:
-            deduction = _ceil_fen(rules.employment_cost_share * work)
+        if deduction:
             self.step(
                 rules.deduction_rule,
                 None,
@@ -180,14 +219,9 @@ class _Classifier:
                     "employment costs of %(deduction)s (%(share)s of work income %(work)s) deducted"
                 ),
                 deduction=_yuan(deduction),
-                share=f"{rules.employment_cost_share:.0%}",
+                share=f"{share:.0%}",
                 work=_yuan(work),
             )
-            for item in self.facts.incomes:
-                if item.holds_on(self.on) and item.type in WORK_INCOME:
-                    own = _ceil_fen(rules.employment_cost_share * item.monthly_fen)
-                    if item.member in self.member_income:
-                        self.member_income[item.member] -= own
         self.counted = gross - deduction
         self.rigid = sum(e.monthly_fen for e in self.facts.expenditures if e.holds_on(self.on))
         self.assessed = self.counted
@@ -269,12 +303,12 @@ class _Classifier:
         if not prior.outcomes & {Outcome.dibao, Outcome.gradual_exit}:
             return False
         line = self.s * self.n
-        band = _times(rule.band_multiplier, line)
+        band = rule.band_multiplier * line
         params = {
             "pc": _pc(self.assessed, self.n),
             "s": _yuan(self.s),
             "m": f"{rule.band_multiplier.normalize()}",
-            "band": _yuan(_times(rule.band_multiplier, self.s)),
+            "band": _yuan(rule.band_multiplier * self.s),
         }
         if not (line <= self.assessed < band):
             self.step(
@@ -327,12 +361,12 @@ class _Classifier:
     def low_income(self, property_ok: bool) -> None:
         rule = self.pack.low_income
         line = self.s * self.n
-        ceiling = _times(rule.multiplier, line)
+        ceiling = rule.multiplier * line
         params = {
             "pc": _pc(self.assessed, self.n),
             "s": _yuan(self.s),
             "m": f"{rule.multiplier.normalize()}",
-            "ceiling": _yuan(_times(rule.multiplier, self.s)),
+            "ceiling": _yuan(rule.multiplier * self.s),
         }
         held = line <= self.assessed < ceiling and property_ok
         if held:
@@ -351,7 +385,7 @@ class _Classifier:
             ceiling = (
                 self.s * self.n
                 if Outcome.dibao in self.outcomes
-                else _times(self.pack.low_income.multiplier, self.s * self.n)
+                else self.pack.low_income.multiplier * self.s * self.n
             )
             if self.counted >= ceiling:
                 self.outcomes.add(Outcome.expenditure_type)
@@ -365,14 +399,14 @@ class _Classifier:
         if rule is None or Outcome.dibao in self.outcomes:
             return
         if rule.ceiling_base == "standard":
-            ceiling = _times(rule.ceiling_multiplier, self.s)
+            ceiling = rule.ceiling_multiplier * self.s
         else:
             annual = self.standard.disposable_income_fen
             if annual is None:
                 raise LookupError(
                     f"policy pack {self.pack.name} has no disposable income on {self.on}"
                 )
-            ceiling = _times(rule.ceiling_multiplier, Decimal(annual) / 12)
+            ceiling = rule.ceiling_multiplier * Decimal(annual) / 12
         remaining = self.counted - self.rigid
         params = {
             "pc": _pc(self.counted, self.n),
@@ -417,7 +451,7 @@ class _Classifier:
         if Outcome.dibao not in prior.outcomes or prior.member_count != self.n:
             return
         change = abs(self.benefit - prior.benefit_fen)
-        allowed = _times(reviews.material_change_share, self.s)
+        allowed = reviews.material_change_share * self.s
         if change and change <= allowed:
             self.step(
                 reviews.unchanged_rule,
@@ -467,16 +501,18 @@ class _Classifier:
         self.step(
             t.rule,
             held,
-            N_("%(group)s; own income %(income)s %(cmp)s S %(s)s; legal supporter: %(supporter)s"),
+            N_("%(group)s; own income %(income)s %(cmp)s S %(s)s; %(supporter)s"),
             key,
-            group=", ".join(
-                g for g, on in (("elderly", elderly), ("minor", minor), ("disabled", listed)) if on
+            group=tuple(
+                WORDS[g]
+                for g, on in (("elderly", elderly), ("minor", minor), ("disabled", listed))
+                if on
             )
-            or "labour capacity lost",
+            or (WORDS["labour_capacity_lost"],),
             income=_yuan(income),
             cmp="<" if no_income else "≥",
             s=_yuan(self.s),
-            supporter=member.supporter.value,
+            supporter=WORDS[member.supporter],
         )
         if not held:
             return
@@ -510,7 +546,7 @@ class _Classifier:
             N_("basic living support %(amount)s (%(m)s × %(base)s)"),
             amount=_yuan(amount),
             m=f"{floor.multiplier.normalize()}",
-            base=floor.base,
+            base=WORDS[floor.base],
         )
         return amount, floor.rule
 
@@ -534,9 +570,9 @@ class _Classifier:
                 member.key,
                 amount=_yuan(amount),
                 share=f"{share:.0%}",
-                base=care.base,
+                base=WORDS[care.base],
                 base_amount=_yuan(base),
-                level=member.self_care.value,
+                level=WORDS[member.self_care],
             )
             return amount, care.rule
         return 0, None
@@ -629,13 +665,12 @@ class _Classifier:
             "dibao_stable": dibao and not unstable,
             "dibao_unstable": dibao and unstable,
             "seriously_ill_or_severely_disabled": any(
-                m.major_illness or (m.disability_grade or 99) <= severe for m in members
+                m.major_illness or _severe(m, severe) for m in members
             ),
             "low_income": Outcome.low_income in outcomes,
             "expenditure_type": Outcome.expenditure_type in outcomes,
             "severely_disabled_without_work": any(
-                (m.disability_grade or 99) <= severe
-                and m.employment is not EmploymentStatus.employed
+                _severe(m, severe) and m.employment is not EmploymentStatus.employed
                 for m in members
             ),
         }
@@ -646,7 +681,7 @@ class _Classifier:
                 True,
                 N_("review every %(months)s months (%(why)s)"),
                 months=cycle.months,
-                why=", ".join(sorted(w for w in cycle.when if conditions[w])),
+                why=tuple(WORDS[w] for w in sorted(cycle.when) if conditions[w]),
             )
         if applicable:
             # The shortest cycle that applies sets the date.

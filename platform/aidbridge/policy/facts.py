@@ -46,23 +46,23 @@ class Dated:
         return self.start <= day and (self.end is None or day <= self.end)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Income(Dated):
-    member: str = ""
-    type: IncomeType = IncomeType.wages
-    monthly_fen: int = 0
+    member: str
+    type: IncomeType
+    monthly_fen: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Expenditure(Dated):
-    type: ExpenditureType = ExpenditureType.medical
-    monthly_fen: int = 0
+    type: ExpenditureType
+    monthly_fen: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Property(Dated):
-    type: PropertyType = PropertyType.deposit
-    value_fen: int = 0
+    type: PropertyType
+    value_fen: int
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from datetime import date
 from decimal import Decimal
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, ClassVar
 
 from marshmallow import (
     RAISE,
@@ -288,9 +288,6 @@ class Pack:
             raise LookupError(f"policy pack {self.name} has no dibao standard on {day}")
         return in_force[-1]
 
-    def is_local(self, path: str) -> bool:
-        return path in self.local_settings
-
     def cited_rules(self) -> list[Rule]:
         """Every rule the pack applies, in the order the pack names them."""
         found: dict[str, None] = {}
@@ -329,12 +326,28 @@ SHARE = validate.Range(min=0, max=10)
 MONTHS = validate.Range(min=1, max=120)
 FEN = validate.Range(min=0, max=10**11)
 DISABILITY_TYPES = ["any", *DisabilityType]
-HOUSEHOLD_OUTCOMES = [o.value for o in Outcome if o not in {Outcome.tekun}]
 
 
 class _Part(Schema):
+    """A part of a pack: unknown keys are errors; loads into the frozen ``model``,
+    lists becoming tuples (or frozensets, where the model says so)."""
+
+    model: ClassVar[type]
+
     class Meta:
         unknown = RAISE
+
+    @post_load
+    def _make(self, data, **kwargs):
+        sets = {f.name for f in fields_of(self.model) if str(f.type).startswith("frozenset")}
+        return self.model(
+            **{
+                name: (frozenset if name in sets else tuple)(value)
+                if isinstance(value, list)
+                else value
+                for name, value in data.items()
+            }
+        )
 
 
 class StandardSchema(_Part):
@@ -346,9 +359,7 @@ class StandardSchema(_Part):
     rural_disposable_income_fen = fields.Integer(strict=True, validate=FEN)
     minimum_wage_fen = fields.Integer(strict=True, validate=FEN)
 
-    @post_load
-    def _make(self, data, **kwargs):
-        return Standard(**data)
+    model = Standard
 
 
 class StandardCheckSchema(_Part):
@@ -368,9 +379,7 @@ class StandardCheckSchema(_Part):
         if missing:
             raise ValidationError(missing)
 
-    @post_load
-    def _make(self, data, **kwargs):
-        return StandardCheck(**data)
+    model = StandardCheck
 
 
 class DisabilitySchema(_Part):
@@ -381,9 +390,7 @@ class DisabilitySchema(_Part):
     )
     max_grade = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=4))
 
-    @post_load
-    def _make(self, data, **kwargs):
-        return DisabilityClause(frozenset(data["types"]), data["max_grade"])
+    model = DisabilityClause
 
 
 def _disability_list(**kwargs):
@@ -391,16 +398,14 @@ def _disability_list(**kwargs):
 
 
 def _outcomes(**kwargs):
-    return fields.List(fields.String(validate=validate.OneOf(HOUSEHOLD_OUTCOMES)), **kwargs)
+    return fields.List(fields.Enum(Outcome, by_value=True), **kwargs)
 
 
 class DibaoSchema(_Part):
     rule = _rule(required=True)
     benefit_rule = _rule(required=True)
 
-    @post_load
-    def _make(self, data, **kwargs):
-        return Dibao(**data)
+    model = Dibao
 
 
 class PropertySchema(_Part):
@@ -409,18 +414,14 @@ class PropertySchema(_Part):
     max_vehicles = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
     max_dwellings = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
 
-    @post_load
-    def _make(self, data, **kwargs):
-        return PropertyTest(**data)
+    model = PropertyTest
 
 
 class ExemptionSchema(_Part):
     type = fields.String(required=True)
     rule = _rule(required=True)
 
-    @post_load
-    def _make(self, data, **kwargs):
-        return Exemption(**data)
+    model = Exemption
 
 
 class IncomeSchema(_Part):
@@ -431,18 +432,14 @@ class IncomeSchema(_Part):
     exempt = fields.List(fields.Nested(ExemptionSchema), load_default=list)
     rigid_expenditure_rule = _rule(load_default=None)
 
-    @post_load
-    def _make(self, data, **kwargs):
-        return IncomeRules(**{**data, "exempt": tuple(data["exempt"])})
+    model = IncomeRules
 
 
 class LowIncomeSchema(_Part):
     rule = _rule(required=True)
     multiplier = fields.Decimal(required=True, validate=validate.Range(min=1, max=10))
 
-    @post_load
-    def _make(self, data, **kwargs):
-        return LowIncome(**data)
+    model = LowIncome
 
 
 class ExpenditureTypeSchema(_Part):
@@ -452,9 +449,7 @@ class ExpenditureTypeSchema(_Part):
     )
     ceiling_multiplier = fields.Decimal(required=True, validate=SHARE)
 
-    @post_load
-    def _make(self, data, **kwargs):
-        return ExpenditureType(**data)
+    model = ExpenditureType
 
 
 class IndividualInclusionSchema(_Part):
@@ -465,15 +460,7 @@ class IndividualInclusionSchema(_Part):
     adult_only = fields.Boolean(load_default=False)
     unemployed_only = fields.Boolean(load_default=False)
 
-    @post_load
-    def _make(self, data, **kwargs):
-        return IndividualInclusion(
-            **{
-                **data,
-                "household_outcomes": frozenset(Outcome(o) for o in data["household_outcomes"]),
-                "disability": tuple(data["disability"]),
-            }
-        )
+    model = IndividualInclusion
 
 
 class TekunFloorSchema(_Part):
@@ -484,9 +471,7 @@ class TekunFloorSchema(_Part):
     )
     multiplier = fields.Decimal(required=True, validate=SHARE)
 
-    @post_load
-    def _make(self, data, **kwargs):
-        return TekunFloor(**data)
+    model = TekunFloor
 
 
 class TekunCareSchema(_Part):
@@ -497,11 +482,13 @@ class TekunCareSchema(_Part):
     half_care = fields.Decimal(validate=SHARE)
     self_care = fields.Decimal(validate=SHARE)
 
+    model = TekunCare
+
     @post_load
     def _make(self, data, **kwargs):
         levels = ("full_care", "half_care", "self_care")
         shares = {level: data.pop(level) for level in levels if level in data}
-        return TekunCare(**data, shares=shares)
+        return super()._make({**data, "shares": shares})
 
 
 class TekunSchema(_Part):
@@ -514,16 +501,7 @@ class TekunSchema(_Part):
     basic = fields.List(fields.Nested(TekunFloorSchema), required=True)
     care = fields.List(fields.Nested(TekunCareSchema), load_default=list)
 
-    @post_load
-    def _make(self, data, **kwargs):
-        return Tekun(
-            **{
-                **data,
-                "disability": tuple(data["disability"]),
-                "basic": tuple(data["basic"]),
-                "care": tuple(data["care"]),
-            }
-        )
+    model = Tekun
 
 
 class GradualExitSchema(_Part):
@@ -532,19 +510,13 @@ class GradualExitSchema(_Part):
     band_multiplier = fields.Decimal(required=True, validate=validate.Range(min=1, max=10))
     on_application = fields.Boolean(load_default=False)
 
-    @post_load
-    def _make(self, data, **kwargs):
-        return GradualExit(**data)
+    model = GradualExit
 
 
 class MedicalSchema(_Part):
     rule = _rule(required=True)
     # Household outcomes, or a member's own (tekun, individual inclusion).
-    outcomes = fields.List(
-        fields.String(validate=validate.OneOf(list(Outcome))),
-        required=True,
-        validate=validate.Length(min=1),
-    )
+    outcomes = _outcomes(required=True, validate=validate.Length(min=1))
     min_age = fields.Integer(load_default=None, strict=True)
     minors = fields.Boolean(load_default=False)
     major_illness = fields.Boolean(load_default=False)
@@ -552,15 +524,7 @@ class MedicalSchema(_Part):
     assistance_share = fields.Decimal(load_default=None, validate=validate.Range(min=0, max=1))
     self_pay_cap_share = fields.Decimal(load_default=None, validate=validate.Range(min=0, max=1))
 
-    @post_load
-    def _make(self, data, **kwargs):
-        return Medical(
-            **{
-                **data,
-                "outcomes": frozenset(Outcome(o) for o in data["outcomes"]),
-                "disability": tuple(data["disability"]),
-            }
-        )
+    model = Medical
 
 
 class ReviewCycleSchema(_Part):
@@ -572,9 +536,7 @@ class ReviewCycleSchema(_Part):
         validate=validate.Length(min=1),
     )
 
-    @post_load
-    def _make(self, data, **kwargs):
-        return ReviewCycle(data["rule"], data["months"], frozenset(data["when"]))
+    model = ReviewCycle
 
 
 class ReviewsSchema(_Part):
@@ -586,9 +548,7 @@ class ReviewsSchema(_Part):
     unchanged_rule = _rule(load_default=None)
     material_change_share = fields.Decimal(load_default=None, validate=validate.Range(0, 1))
 
-    @post_load
-    def _make(self, data, **kwargs):
-        return Reviews(**{**data, "cycles": tuple(data["cycles"])})
+    model = Reviews
 
 
 class EmploymentSupportSchema(_Part):
@@ -596,9 +556,7 @@ class EmploymentSupportSchema(_Part):
     job_recommendations_per_year = fields.Integer(required=True, strict=True)
     guidance_per_year = fields.Integer(required=True, strict=True)
 
-    @post_load
-    def _make(self, data, **kwargs):
-        return EmploymentSupport(**data)
+    model = EmploymentSupport
 
 
 class SocialWorkPostsSchema(_Part):
@@ -609,9 +567,7 @@ class SocialWorkPostsSchema(_Part):
     )
     certified_required = fields.Boolean(load_default=False)
 
-    @post_load
-    def _make(self, data, **kwargs):
-        return SocialWorkPosts(**data)
+    model = SocialWorkPosts
 
 
 class PackSchema(_Part):
@@ -646,11 +602,7 @@ class PackSchema(_Part):
         if days != sorted(set(days)):
             raise ValidationError("must be in date order, one per date", "standards")
 
-    @post_load
-    def _make(self, data, **kwargs):
-        for name in ("standards", "standard_checks", "medical", "local_settings"):
-            data[name] = tuple(data[name])
-        return Pack(**data)
+    model = Pack
 
 
 def _flatten(errors: Any, prefix: str = "") -> dict[str, list[str]]:
