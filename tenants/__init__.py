@@ -14,6 +14,14 @@ def register_portals(app: Flask) -> None:
     from tenants.pool.views import portal as pool
     from tenants.provider.views import portal as provider
 
-    for blueprint in (bureau, charity, agency, operator, admin, pool, provider, policy):
+    portals = (bureau, charity, agency, operator, admin, pool, provider, policy)
+    for blueprint in portals:
         app.register_blueprint(blueprint)
+    # Where the site sends a signed-in user: their tenant type's own portal.
+    app.extensions["portal_home"] = {
+        kind: f"{portal.name}.home"
+        for portal in portals
+        if portal.tenant_types and len(portal.tenant_types) == 1
+        for kind in portal.tenant_types
+    }
     register_labels(app)

@@ -22,6 +22,8 @@ def make_portal(name: str, tenant_types: set[TenantType] | None, url_prefix: str
     For anyone else the pages do not exist (404), as another tenant's objects don't.
     """
     portal = Blueprint(name, __name__, url_prefix=url_prefix)
+    # Read by register_portals: a portal for one tenant type is that type's home.
+    portal.tenant_types = tenant_types
 
     @portal.before_request
     @login_required

@@ -120,12 +120,13 @@ def _security_headers(response):
 def _register_errors(app: Flask) -> None:
     from flask import render_template
 
-    from aidbridge.api.errors import error_body, handle_http_error, handle_service_error, wants_json
+    from aidbridge.api.errors import error_body, handle_http_error, handle_service_error
+    from aidbridge.clients import is_api_request
     from aidbridge.i18n import N_, translate
 
     @app.errorhandler(ServiceError)
     def _service_error(exc: ServiceError):
-        if wants_json():
+        if is_api_request():
             return handle_service_error(exc)
         db.session.rollback()
         message = translate(exc.message)
@@ -133,7 +134,7 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
-        if wants_json():
+        if is_api_request():
             return handle_http_error(exc)
         return render_template("error.html", status=exc.code, message=exc.description), exc.code
 
@@ -141,6 +142,6 @@ def _register_errors(app: Flask) -> None:
     def _unexpected(exc: Exception):
         db.session.rollback()
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
-        if wants_json():
+        if is_api_request():
             return error_body(500, N_("internal error; nothing was saved"))
         return render_template("error.html", status=500, message=None), 500

@@ -130,8 +130,8 @@ DEMO_SERVICES = [
             "description": "社工每月上门探访高龄、独居困难老人，了解照料需求并链接资源",
             "dimension": "care",
             "subcategory": "care.home_visit",
-            "target_groups": {"elderly"},
-            "categories": {"dibao", "tekun", "low_income"},
+            "target_groups": ["elderly"],
+            "categories": ["dibao", "tekun", "low_income"],
             "min_age": 70,
             "areas": ["320613001", "320613002", "320613003"],
             "capacity": {"unit": "户次", "period": "month", "per_period": 60, "available": 42},
@@ -154,7 +154,7 @@ DEMO_SERVICES = [
             "description": "为低保、特困家庭成员提供个案心理疏导和精神慰藉",
             "dimension": "psychological",
             "subcategory": "psychological.counselling",
-            "categories": {"dibao", "tekun"},
+            "categories": ["dibao", "tekun"],
             "areas": ["320613"],
             "capacity": {"unit": "人次", "period": "month", "per_period": 40, "available": 40},
             "funding": "government_purchased",
@@ -167,7 +167,7 @@ DEMO_SERVICES = [
             "description": "面向有劳动能力的失业救助对象，提供技能培训和岗位推荐",
             "dimension": "employment",
             "subcategory": "employment.skills_training",
-            "target_groups": {"unemployed"},
+            "target_groups": ["unemployed"],
             "min_age": 16,
             "max_age": 60,
             "areas": ["320613"],
@@ -185,7 +185,7 @@ DEMO_PROJECT = {
     "title": "困境儿童关爱计划",
     "aims": "为低保、低收入家庭的学龄儿童提供学业辅导与亲情陪伴",
     "dimensions": ["education", "psychological"],
-    "target_groups": {"minors"},
+    "target_groups": ["minors"],
     "areas": ["320613001", "320613002"],
     "funding_target_fen": 30_000_000,
     "funds_raised_fen": 12_680_000,
@@ -196,8 +196,8 @@ DEMO_PROJECT_SERVICES = [
         "description": "大学生志愿者每周末为困境儿童提供学业辅导",
         "dimension": "education",
         "subcategory": "education.tutoring",
-        "target_groups": {"minors"},
-        "categories": {"dibao", "low_income"},
+        "target_groups": ["minors"],
+        "categories": ["dibao", "low_income"],
         "min_age": 6,
         "max_age": 15,
         "areas": ["320613001", "320613002"],
@@ -209,7 +209,7 @@ DEMO_PROJECT_SERVICES = [
         "description": "志愿者结对陪伴留守和困境儿童",
         "dimension": "education",
         "subcategory": "education.companionship",
-        "target_groups": {"minors"},
+        "target_groups": ["minors"],
         "max_age": 17,
         "areas": ["320613001", "320613002"],
         "capacity": {"unit": "对", "period": "year", "per_period": 40, "available": 16},
@@ -218,33 +218,13 @@ DEMO_PROJECT_SERVICES = [
 ]
 
 
-def _service_data(fields: dict) -> dict:
-    data = {
-        "description": "",
-        "subcategory": None,
-        "target_groups": set(),
-        "categories": set(),
-        "min_age": None,
-        "max_age": None,
-        "requires_disability": False,
-        "disability_types": set(),
-        "eligibility_notes": "",
-        "locations": [],
-        "schedules": [],
-        "project_id": None,
-        **fields,
-    }
-    for name in ("target_groups", "categories", "disability_types"):
-        data[name] = frozenset(data[name])
-    return data
-
-
 def load_demo_pool() -> int:
     """Publish the demo services and project once (matched by name). Returns how many
     services were created."""
     from aidbridge.clock import local_today
     from aidbridge.pool import service as pool
     from aidbridge.pool.models import Project, ProjectStatus, Service, ServiceStatus
+    from aidbridge.pool.schemas import ProjectInputSchema, ServiceInputSchema
 
     created = 0
     charity = db.session.scalar(select(Tenant).where(Tenant.credit_code == DEMO_TENANTS[2][2]))
@@ -252,26 +232,26 @@ def load_demo_pool() -> int:
         project = db.session.scalar(select(Project).where(Project.title == DEMO_PROJECT["title"]))
         if project is None:
             today = local_today()
+            # Through the API's schema: the demo data is checked like any input.
+            period = {
+                "starts_on": today.replace(month=1, day=1).isoformat(),
+                "ends_on": today.replace(month=12, day=31).isoformat(),
+            }
             project = pool.create_project(
-                charity,
-                {
-                    **DEMO_PROJECT,
-                    "target_groups": frozenset(DEMO_PROJECT["target_groups"]),
-                    "starts_on": today.replace(month=1, day=1),
-                    "ends_on": today.replace(month=12, day=31),
-                },
+                charity, ProjectInputSchema().load({**DEMO_PROJECT, **period})
             )
             pool.set_project_status(project, ProjectStatus.active)
         offers = [
             (DEMO_TENANTS[2][2], {**s, "project_id": project.id}) for s in DEMO_PROJECT_SERVICES
         ]
+    providers = {t.credit_code: t for t in db.session.scalars(select(Tenant))}
     for code, fields in DEMO_SERVICES + offers:
-        provider = db.session.scalar(select(Tenant).where(Tenant.credit_code == code))
+        provider = providers[code]
         with tenant_context(provider.id):
             if db.session.scalar(select(Service.id).where(Service.name == fields["name"])):
                 continue
-            service = pool.create_service(provider, _service_data(fields))
             publisher = db.session.scalars(select(User).order_by(User.id)).first()
+            service = pool.create_service(provider, ServiceInputSchema().load(fields))
             pool.set_status(service, ServiceStatus.published, publisher)
             created += 1
     db.session.commit()

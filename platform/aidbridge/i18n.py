@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 
-from flask import current_app, has_request_context, request, session
+from flask import current_app, request, session
 from flask_babel import gettext
+
+from aidbridge.clients import is_api_request
 
 
 def N_(message: str) -> str:
@@ -74,6 +76,6 @@ def select_locale() -> str:
     chosen = session.get("language")
     if chosen in languages:
         return chosen
-    if has_request_context() and request.blueprint == "api":
+    if is_api_request():
         return request.accept_languages.best_match(languages) or config["BABEL_DEFAULT_LOCALE"]
     return config["BABEL_DEFAULT_LOCALE"]

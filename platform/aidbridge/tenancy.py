@@ -54,10 +54,6 @@ def current_tenant_id() -> int:
     return scope
 
 
-def has_tenant() -> bool:
-    return isinstance(_scope.get(), int)
-
-
 @contextmanager
 def tenant_context(tenant_id: int) -> Iterator[None]:
     """Run a block as ``tenant_id`` (jobs, services acting for a named tenant)."""

@@ -9,6 +9,7 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 
 from aidbridge.areas.models import Area, AreaLevel
+from aidbridge.areas.service import within
 from aidbridge.errors import ServiceError
 from aidbridge.extensions import db
 from aidbridge.pagination import page_of
@@ -45,7 +46,7 @@ def _pool_areas():
     return db.session.scalars(
         select(Area)
         .where(
-            Area.path.startswith(root.path),
+            within(root),
             Area.level.in_([AreaLevel.district, AreaLevel.street, AreaLevel.community]),
         )
         .order_by(Area.path)

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from aidbridge.accounts.models import TenantType
 from aidbridge.areas.models import Area, AreaLevel
+from aidbridge.areas.service import within
 from aidbridge.errors import ServiceError
 from aidbridge.extensions import db
 from aidbridge.money import fen_to_yuan, yuan_to_fen
@@ -61,9 +62,7 @@ def _terms():
 def _jurisdiction_areas(levels=(AreaLevel.district, AreaLevel.street, AreaLevel.community)):
     jurisdiction = current_user.tenant.jurisdiction
     areas = db.session.scalars(
-        select(Area)
-        .where(Area.path.startswith(jurisdiction.path), Area.level.in_(levels))
-        .order_by(Area.path)
+        select(Area).where(within(jurisdiction), Area.level.in_(levels)).order_by(Area.path)
     )
     depth = list(AreaLevel)
     return [(a.code, "　" * (depth.index(a.level) - 2) + a.name) for a in areas]

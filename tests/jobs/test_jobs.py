@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from aidbridge.accounts.models import LoginAttempt
 from aidbridge.clock import utcnow
 from aidbridge.jobs import JOBS, enqueue
+from aidbridge.jobs.runner import run
 from aidbridge.jobs.schedule import PERIODIC
 
 
@@ -46,7 +47,7 @@ def test_job_runs_on_a_real_rq_worker(app, db, redis_url):
     connection = Redis.from_url(redis_url)
     app.config.update(JOBS_IN_PROCESS=False)
     try:
-        job = enqueue("accounts.purge_login_attempts", queue_name="maintenance")
+        job = enqueue("accounts.purge_login_attempts")
         assert job.origin == "maintenance" and _remaining(db) == 4  # queued, not yet run
         worker = SimpleWorker([Queue("maintenance", connection=connection)], connection=connection)
         worker.work(burst=True)
@@ -68,5 +69,9 @@ def test_a_tenant_job_needs_its_tenant(app, db):
     try:
         with pytest.raises(ValueError, match="tenant_id"):
             enqueue("test.tenant_job")
+        # The scheduler calls the runner directly: it refuses too, rather than run the
+        # job with every tenant in scope.
+        with pytest.raises(ValueError, match="tenant_id"):
+            run("test.tenant_job", None)
     finally:
         JOBS.pop("test.tenant_job")

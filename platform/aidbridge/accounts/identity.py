@@ -8,31 +8,28 @@ from __future__ import annotations
 
 from flask import Flask, g, request
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from aidbridge.accounts import service
 from aidbridge.accounts.models import User
+from aidbridge.clients import is_api_request
 from aidbridge.extensions import db, login_manager
 from aidbridge.tenancy import all_tenants, enter_tenant, leave
-
-# Blueprints that authenticate by bearer token only (the REST API, the HSDS API).
-TOKEN_BLUEPRINTS = frozenset({"api", "hsds"})
-
-
-def _is_api_request() -> bool:
-    return request.blueprint in TOKEN_BLUEPRINTS
 
 
 @login_manager.user_loader
 def load_session_user(session_id: str) -> User | None:
     # The API authenticates by token only, so a browser session cannot be used
     # to make API calls without a CSRF check.
-    if _is_api_request():
+    if is_api_request():
         return None
     user_id, _, version = session_id.partition(":")
     if not user_id.isdigit() or not version.isdigit():
         return None
     with all_tenants():
-        user = db.session.scalar(select(User).where(User.id == int(user_id)))
+        user = db.session.scalar(
+            select(User).where(User.id == int(user_id)).options(joinedload(User.tenant))
+        )
     if user is None or user.session_version != int(version):
         return None
     if not user.active or not user.tenant.is_active:
@@ -42,7 +39,7 @@ def load_session_user(session_id: str) -> User | None:
 
 @login_manager.request_loader
 def load_token_user(req) -> User | None:
-    if not _is_api_request():
+    if not is_api_request():
         return None
     scheme, _, plain = req.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not plain:

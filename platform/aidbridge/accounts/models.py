@@ -6,17 +6,13 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_login import UserMixin
-from sqlalchemy import Enum, ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from aidbridge.areas.models import Area
-from aidbridge.db import Timestamped
+from aidbridge.db import Timestamped, enum_column
 from aidbridge.extensions import db
 from aidbridge.tenancy import TenantOwned
-
-
-def _enum(cls: type[StrEnum], name: str) -> Enum:
-    return Enum(cls, native_enum=False, length=20, create_constraint=True, name=name)
 
 
 class TenantType(StrEnum):
@@ -42,13 +38,13 @@ class Role(StrEnum):
 
 class Tenant(Timestamped, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
-    type: Mapped[TenantType] = mapped_column(_enum(TenantType, "tenant_type"))
+    type: Mapped[TenantType] = mapped_column(enum_column(TenantType, "tenant_type", length=20))
     name: Mapped[str] = mapped_column(String(200))
     credit_code: Mapped[str] = mapped_column(String(18), unique=True)
     jurisdiction_code: Mapped[str] = mapped_column(ForeignKey("area.code"), index=True)
     policy_pack: Mapped[str] = mapped_column(String(40))
     status: Mapped[TenantStatus] = mapped_column(
-        _enum(TenantStatus, "tenant_status"), default=TenantStatus.active
+        enum_column(TenantStatus, "tenant_status", length=20), default=TenantStatus.active
     )
 
     jurisdiction: Mapped[Area] = relationship()
@@ -98,7 +94,7 @@ class RoleGrant(TenantOwned, db.Model):
     user_id: Mapped[int] = mapped_column(
         ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
     )
-    role: Mapped[Role] = mapped_column(_enum(Role, "role"), primary_key=True)
+    role: Mapped[Role] = mapped_column(enum_column(Role, "role", length=20), primary_key=True)
 
     user: Mapped[User] = relationship(back_populates="role_grants")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates
 
-from aidbridge.accounts.credit_code import CHARSET, CODE_LENGTH, credit_code_error
+from aidbridge.accounts.credit_code import credit_code_error
 from aidbridge.accounts.models import Role, TenantStatus, TenantType
 from aidbridge.i18n import N_
 from aidbridge.schemas import InputSchema
@@ -51,12 +51,9 @@ class TenantCreateSchema(InputSchema):
         validate=validate.OneOf([TenantType.bureau, TenantType.charity, TenantType.agency]),
     )
     name = fields.String(required=True, validate=validate.Length(min=2, max=200))
+    # Checked by credit_code_error, whose messages say what exactly is wrong.
     credit_code = fields.String(
         required=True,
-        validate=validate.Regexp(
-            rf"^[{CHARSET}]{{{CODE_LENGTH}}}$",
-            error=N_("18 characters: digits and upper-case letters except I, O, S, V, Z"),
-        ),
         metadata={"description": "统一社会信用代码 (GB 32100-2015), check character verified"},
     )
     jurisdiction_code = fields.String(required=True, validate=AREA_CODE)

@@ -39,7 +39,7 @@ from aidbridge.errors import Conflict, Forbidden, InvalidInput, NotFound
 from aidbridge.extensions import db
 from aidbridge.i18n import N_
 from aidbridge.schemas import CONTROL_CHARACTERS
-from aidbridge.tenancy import all_tenants, current_tenant_id, tenant_context
+from aidbridge.tenancy import all_tenants, tenant_context
 
 # argon2id with the library's current recommended parameters (RFC 9106).
 _hasher = PasswordHasher()
@@ -115,7 +115,7 @@ def create_tenant(data: dict) -> tuple[Tenant, User]:
         status=TenantStatus.active,
     )
     db.session.add(tenant)
-    db.session.flush()
+    _flush_or_conflict({"credit_code": "credit_code"})
     with tenant_context(tenant.id):
         admin = _new_user(tenant, data["admin"], roles={Role.admin})
         audit.record(
@@ -128,7 +128,7 @@ def create_tenant(data: dict) -> tuple[Tenant, User]:
         audit.record(
             "user.created", "user", admin.id, tenant_id=tenant.id, after=user_snapshot(admin)
         )
-        _flush_or_conflict()
+        _flush_or_conflict({"username": "admin.username"})
     return tenant, admin
 
 
@@ -161,13 +161,6 @@ def tenants_query():
         .options(joinedload(Tenant.jurisdiction))
         .order_by(Tenant.type, Tenant.name, Tenant.id)
     )
-
-
-def get_tenant(tenant_id: int) -> Tenant:
-    tenant = db.session.get(Tenant, tenant_id)
-    if tenant is None:
-        raise NotFound(N_("no such tenant"))
-    return tenant
 
 
 # --- users (tenant admin) -------------------------------------------------------------------
@@ -216,7 +209,7 @@ def _new_user(tenant: Tenant, data: dict, roles: set[Role]) -> User:
     )
     user.role_grants = [RoleGrant(tenant_id=tenant.id, role=r) for r in sorted(roles)]
     db.session.add(user)
-    _flush_or_conflict()
+    _flush_or_conflict({"username": "username"})
     return user
 
 
@@ -226,7 +219,7 @@ def create_user(tenant: Tenant, data: dict, actor: User | None) -> User:
     _check_username_free(data["username"])
     user = _new_user(tenant, data, roles)
     audit.record("user.created", "user", user.id, tenant_id=tenant.id, after=user_snapshot(user))
-    _flush_or_conflict()
+    _flush_or_conflict({"username": "username"})
     return user
 
 
@@ -306,14 +299,17 @@ def users_query():
     return select(User).order_by(User.active.desc(), User.username)
 
 
-def _flush_or_conflict() -> None:
-    """Flush; a unique constraint lost to a concurrent request is a clean 409."""
+def _flush_or_conflict(fields: dict[str, str]) -> None:
+    """Flush; a unique constraint lost to a concurrent request is a clean 409 on the
+    request's field (``fields`` maps each unique column to the field that carried it)."""
     try:
         db.session.flush()
     except IntegrityError as exc:
         db.session.rollback()
         detail = str(exc.orig).lower()
-        field = "credit_code" if "credit_code" in detail else "username"
+        field = next((f for column, f in fields.items() if column in detail), None)
+        if field is None:
+            raise
         raise Conflict.field(field, N_("already taken")) from exc
 
 
@@ -409,7 +405,11 @@ def valid_token(plain: str) -> ApiToken | None:
     if not plain.startswith(TOKEN_PREFIX):
         return None
     with all_tenants():
-        token = db.session.scalar(select(ApiToken).where(ApiToken.digest == _digest(plain)))
+        token = db.session.scalar(
+            select(ApiToken)
+            .where(ApiToken.digest == _digest(plain))
+            .options(joinedload(ApiToken.user).joinedload(User.tenant))
+        )
         now = utcnow()
         if token is None or token.revoked_at is not None:
             return None
@@ -524,7 +524,3 @@ def purge_login_attempts(older_than: timedelta | None = None) -> int:
     )
     db.session.flush()
     return result.rowcount
-
-
-def current_tenant() -> Tenant:
-    return get_tenant(current_tenant_id())

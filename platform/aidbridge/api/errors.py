@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import jsonify
 from werkzeug.exceptions import HTTPException
 
 from aidbridge.errors import ServiceError
 from aidbridge.extensions import db
 from aidbridge.i18n import N_, translate, translate_errors
-
-
-def wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path.startswith("/hsds/")
 
 
 def error_body(status: int, message: str, errors: dict | None = None):

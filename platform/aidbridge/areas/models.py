@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from sqlalchemy import Enum, ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from aidbridge.db import enum_column
 from aidbridge.extensions import db
 
 
@@ -30,9 +31,7 @@ class Area(db.Model):
 
     code: Mapped[str] = mapped_column(String(12), primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
-    level: Mapped[AreaLevel] = mapped_column(
-        Enum(AreaLevel, native_enum=False, length=12, create_constraint=True, name="area_level")
-    )
+    level: Mapped[AreaLevel] = mapped_column(enum_column(AreaLevel, "area_level", length=12))
     parent_code: Mapped[str | None] = mapped_column(ForeignKey("area.code"), index=True)
     path: Mapped[str] = mapped_column(String(80))
     # The policy pack issued by this area's government, if any (e.g. Nantong city).

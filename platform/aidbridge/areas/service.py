@@ -30,12 +30,6 @@ def pack_for_area(area: Area) -> str | None:
     return None
 
 
-def children(code: str | None) -> list[Area]:
-    query = select(Area).order_by(Area.code)
-    query = query.where(Area.parent_code.is_(None) if code is None else Area.parent_code == code)
-    return list(db.session.scalars(query))
-
-
 def within(area: Area):
     """A filter for 'this area or anything inside it'."""
     return Area.path.startswith(area.path)
@@ -65,5 +59,5 @@ def load_areas(rows: list[dict] | None = None) -> int:
         area.policy_pack = row.get("policy_pack") or None
         existing[area.code] = area
         db.session.add(area)
-    db.session.commit()
+    db.session.flush()
     return len(rows)

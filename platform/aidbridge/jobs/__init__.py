@@ -27,21 +27,24 @@ class Periodic:
 
     job: str
     interval: int
-    queue: str = "maintenance"
 
 
-def job(name: str, *, platform_wide: bool = False):
-    """Register a job function under a stable name (the name is what queues carry).
+def job(name: str, *, queue: str = "default", platform_wide: bool = False):
+    """Register a job function under a stable name (the name is what queues carry),
+    with the queue it always goes to.
 
     A job runs for one tenant (``enqueue(..., tenant_id=...)``); only a job declared
     ``platform_wide`` runs without one, reading across tenants.
     """
+    if queue not in QUEUES:
+        raise ValueError(f"job {name!r}: unknown queue {queue!r}")
 
     def decorator(func: Callable) -> Callable:
         if name in JOBS:
             raise ValueError(f"job {name!r} registered twice")
         JOBS[name] = func
         func.job_name = name
+        func.queue = queue
         func.platform_wide = platform_wide
         return func
 
@@ -58,15 +61,20 @@ def queue(name: str = "default") -> Queue:
     return Queue(name, connection=redis_connection())
 
 
-def enqueue(name: str, *args, tenant_id: int | None = None, queue_name: str = "default", **kwargs):
+def enqueue(name: str, *args, tenant_id: int | None = None, **kwargs):
     """Run job ``name`` for ``tenant_id`` (None: a platform-wide job). Returns the RQ job
     in production, the job's return value in process."""
     from aidbridge.jobs.runner import run
 
+    check_scope(name, tenant_id)
+    if current_app.config["JOBS_IN_PROCESS"]:
+        return run(name, tenant_id, args, kwargs)
+    return queue(JOBS[name].queue).enqueue(run, name, tenant_id, args, kwargs)
+
+
+def check_scope(name: str, tenant_id: int | None) -> None:
+    """A known job, with a tenant unless it is declared platform-wide."""
     if name not in JOBS:
         raise ValueError(f"unknown job {name!r}")
     if tenant_id is None and not JOBS[name].platform_wide:
         raise ValueError(f"job {name!r} runs for a tenant: pass tenant_id")
-    if current_app.config["JOBS_IN_PROCESS"]:
-        return run(name, tenant_id, args, kwargs)
-    return queue(queue_name).enqueue(run, name, tenant_id, args, kwargs)

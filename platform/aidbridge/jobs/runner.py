@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, has_app_context
 
 from aidbridge.extensions import db
-from aidbridge.jobs import JOBS
+from aidbridge.jobs import JOBS, check_scope
 from aidbridge.tenancy import all_tenants, tenant_context
 
 
@@ -23,6 +23,8 @@ def run(name: str, tenant_id: int | None, args: tuple = (), kwargs: dict | None 
 
 
 def _run(name: str, tenant_id: int | None, args: tuple, kwargs: dict):
+    # Checked here too: the scheduler calls run() without going through enqueue().
+    check_scope(name, tenant_id)
     func = JOBS[name]
     scope = tenant_context(tenant_id) if tenant_id is not None else all_tenants()
     with scope:

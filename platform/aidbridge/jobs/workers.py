@@ -25,7 +25,7 @@ def run_scheduler() -> None:
     for periodic in PERIODIC:
         scheduler.register(
             run,
-            periodic.queue,
+            JOBS[periodic.job].queue,
             args=(periodic.job, None, (), {}),
             interval=periodic.interval,
             name=periodic.job,
@@ -53,6 +53,3 @@ def start_embedded_ticker(app: Flask) -> threading.Thread:
     thread = threading.Thread(target=tick, name="aidbridge-periodic", daemon=True)
     thread.start()
     return thread
-
-
-__all__ = ["JOBS", "run_scheduler", "run_worker", "start_embedded_ticker"]

@@ -16,7 +16,6 @@ from enum import StrEnum
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
-    Enum,
     ForeignKey,
     Index,
     Numeric,
@@ -26,14 +25,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from aidbridge.areas.models import Area
-from aidbridge.db import FlagSet, Timestamped
+from aidbridge.db import FlagSet, Timestamped, enum_column
 from aidbridge.extensions import db
 from aidbridge.tenancy import TenantOwned
 from aidbridge.vocab import AssistanceCategory, DisabilityType, TargetGroup
-
-
-def _enum(cls: type[StrEnum], name: str) -> Enum:
-    return Enum(cls, native_enum=False, length=30, create_constraint=True, name=name)
 
 
 def new_hsds_id() -> str:
@@ -105,17 +100,17 @@ class Service(TenantOwned, Timestamped, db.Model):
     eligibility_notes: Mapped[str] = mapped_column(Text, default="")
     capacity_unit: Mapped[str] = mapped_column(String(40))
     capacity_period: Mapped[CapacityPeriod] = mapped_column(
-        _enum(CapacityPeriod, "capacity_period")
+        enum_column(CapacityPeriod, "capacity_period")
     )
     capacity_per_period: Mapped[int]
     capacity_available: Mapped[int]
     capacity_updated_at: Mapped[datetime | None]
-    funding: Mapped[Funding] = mapped_column(_enum(Funding, "funding"))
+    funding: Mapped[Funding] = mapped_column(enum_column(Funding, "funding"))
     # The purchase-of-service contract paying for it (linked by the contracts context).
     contract_id: Mapped[int | None]
     project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id"), index=True)
     status: Mapped[ServiceStatus] = mapped_column(
-        _enum(ServiceStatus, "service_status"), default=ServiceStatus.draft
+        enum_column(ServiceStatus, "service_status"), default=ServiceStatus.draft
     )
     published_at: Mapped[datetime | None]
     assured_date: Mapped[date | None]
@@ -258,7 +253,7 @@ class Project(TenantOwned, Timestamped, db.Model):
     funding_target_fen: Mapped[int] = mapped_column(BigInteger)
     funds_raised_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     status: Mapped[ProjectStatus] = mapped_column(
-        _enum(ProjectStatus, "project_status"), default=ProjectStatus.draft
+        enum_column(ProjectStatus, "project_status"), default=ProjectStatus.draft
     )
 
     services: Mapped[list[Service]] = relationship(back_populates="project")

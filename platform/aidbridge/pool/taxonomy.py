@@ -23,7 +23,7 @@ def load_taxonomy() -> int:
         term.parent_code = row["parent_code"] or None
         term.name_zh, term.name_en = row["name_zh"], row["name_en"]
         db.session.add(term)
-    db.session.commit()
+    db.session.flush()
     return len(rows)
 
 

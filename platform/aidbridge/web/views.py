@@ -19,18 +19,10 @@ from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from aidbridge.accounts import service
-from aidbridge.accounts.models import TenantType
 from aidbridge.accounts.service import SignInRefused
 from aidbridge.web.safety import safe_next
 
 site = Blueprint("site", __name__)
-
-PORTAL_FOR = {
-    TenantType.bureau: "bureau.home",
-    TenantType.charity: "charity.home",
-    TenantType.agency: "agency.home",
-    TenantType.operator: "operator.home",
-}
 
 
 class SignInForm(FlaskForm):
@@ -51,7 +43,7 @@ def refusal_message(reason: str) -> str:
 @site.get("/")
 def index():
     if current_user.is_authenticated:
-        return redirect(url_for(PORTAL_FOR[current_user.tenant.type]))
+        return redirect(url_for(current_app.extensions["portal_home"][current_user.tenant.type]))
     return redirect(url_for("site.sign_in"))
 
 
