@@ -39,6 +39,13 @@ PARAMETRISED = (
     (re.compile(r"^Must be one of: (?P<choices>.*)\.$"), N_("Must be one of: %(choices)s.")),
     (re.compile(r"^must be (?P<n>\d+) characters$"), N_("must be %(n)s characters")),
     (
+        re.compile(
+            r"^Must be greater than or equal to (?P<min>\S+) "
+            r"and less than or equal to (?P<max>\S+)\.$"
+        ),
+        N_("Must be between %(min)s and %(max)s."),
+    ),
+    (
         re.compile(r"^check character should be '(?P<char>.)'$"),
         N_("check character should be '%(char)s'"),
     ),

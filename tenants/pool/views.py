@@ -14,8 +14,9 @@ from aidbridge.errors import ServiceError
 from aidbridge.extensions import db
 from aidbridge.pagination import page_of
 from aidbridge.pool import service as pool
+from aidbridge.pool import taxonomy
 from aidbridge.pool.api import PoolProject, PoolService
-from aidbridge.pool.models import Project, ProjectDimension, Service, TaxonomyTerm
+from aidbridge.pool.models import Project, Service, TaxonomyTerm
 from aidbridge.pool.schemas import PoolQuery, ProjectQuery
 from aidbridge.tenancy import url_objects
 from aidbridge.vocab import AssistanceCategory
@@ -90,21 +91,14 @@ def service_page(service: Service):
 @portal.get("/projects")
 def projects():
     filters, errors = _filters(ProjectQuery())
-    query = pool.projects_visible_to(current_user.tenant)
-    if "dimension" in filters:
-        query = query.where(
-            Project.dimensions.any(ProjectDimension.dimension_code == filters["dimension"])
-        )
+    query = pool.projects_visible_to(current_user.tenant, filters.get("dimension"))
     items, total = ([], 0) if errors else _page(query, filters.get("page", 1))
-    dimensions = db.session.scalars(
-        select(TaxonomyTerm).where(TaxonomyTerm.parent_code.is_(None)).order_by(TaxonomyTerm.code)
-    ).all()
     return render_template(
         "pool/projects.html",
         projects=items,
         total=total,
         errors=errors,
-        dimensions=dimensions,
+        dimensions=taxonomy.dimensions(),
         args=request.args,
     )
 

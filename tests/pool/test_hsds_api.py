@@ -89,3 +89,26 @@ def test_needs_a_token_and_valid_parameters(client, pool):
     assert bad.status_code == 422
     assert {"taxonomy_term_id", "page"} <= set(bad.json["errors"])
     assert client.get("/hsds/services/not-a-uuid", headers=headers).status_code == 404
+
+
+def test_a_page_costs_the_same_queries_however_many_providers(client, db, pool):
+    from sqlalchemy import event
+
+    _agency, _visits, _counselling, _draft, headers = pool
+
+    def statements() -> int:
+        seen = []
+        listener = lambda *args: seen.append(1)  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert client.get("/hsds/services", headers=headers).status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        return len(seen)
+
+    statements()  # the first call of a token also records its use
+    few = statements()
+    for n in range(4):
+        other = make_tenant("charity", name=f"慈善会{n}", jurisdiction="320613")
+        make_service(other, status="published", name=f"助餐{n}", areas=["320613001"])
+    assert statements() == few

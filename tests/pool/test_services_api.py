@@ -177,6 +177,8 @@ def test_capacity_and_verification(client, db, charity):
     assert response.status_code == 200 and response.json["capacity"]["available"] == 3
     too_many = client.put(url, json={"available": 21}, headers=headers)
     assert too_many.status_code == 422 and "available" in too_many.json["errors"]
+    absurd = client.put(url, json={"available": 3, "per_period": 10**8}, headers=headers)
+    assert absurd.json["errors"]["per_period"] == ["须在 0 与 10000000 之间。"]
     service.assured_date = None
     db.session.commit()
     verified = client.post(f"/api/v1/services/{service.id}/verification", headers=headers)

@@ -51,7 +51,8 @@ class Unauthorized(ServiceError):
     status = 401
 
 
-def _load(schema: Schema, payload) -> dict:
+def load_input(schema: Schema, payload) -> dict:
+    """Load client input; invalid fields are a 422 naming each by its dotted path."""
     try:
         return schema.load(payload)
     except ValidationError as exc:
@@ -83,10 +84,23 @@ def _json_body() -> dict:
     return payload
 
 
-def _paginate(query: Select, args: dict) -> tuple[list, dict]:
+def page_window(args: dict) -> tuple[int, int]:
+    """The page asked for and its size, within the configured maximum."""
     config = current_app.config
     per_page = min(args.get("per_page") or config["API_PAGE_SIZE"], config["API_MAX_PAGE_SIZE"])
-    page = args.get("page", 1)
+    return args.get("page", 1), per_page
+
+
+def require_caller(permission: Permission | None) -> None:
+    """A token-authenticated caller whose roles allow ``permission``."""
+    if not current_user.is_authenticated:
+        raise Unauthorized(N_("send a valid API token: 'Authorization: Bearer <token>'"))
+    if permission is not None and not can(current_user, permission):
+        raise Forbidden(N_("your roles do not allow this"))
+
+
+def _paginate(query: Select, args: dict) -> tuple[list, dict]:
+    page, per_page = page_window(args)
     items, total = page_of(query, page, per_page)
     return items, {"page": page, "per_page": per_page, "total": total}
 
@@ -127,14 +141,15 @@ def endpoint(
         @wraps(view)
         def handler(**url_args):
             if not public and not current_user.is_authenticated:
-                raise Unauthorized(N_("send a valid API token: 'Authorization: Bearer <token>'"))
+                require_caller(permission)
+            # URL objects first: another tenant's object is a 404 whatever the roles.
             kwargs = load_url_objects(load, url_args)
-            if not public and permission is not None and not can(current_user, permission):
-                raise Forbidden(N_("your roles do not allow this"))
+            if not public:
+                require_caller(permission)
             if body is not None:
-                kwargs["data"] = _load(body(), _json_body())
+                kwargs["data"] = load_input(body(), _json_body())
             if query_schema is not None:
-                kwargs["args"] = _load(query_schema(), request.args.to_dict())
+                kwargs["args"] = load_input(query_schema(), request.args.to_dict())
             result = view(**kwargs)
             if isinstance(result, Response):  # a file, already made
                 return result

@@ -41,6 +41,11 @@ class Area(db.Model):
 
     __table_args__ = (Index("ix_area_path", "path", postgresql_ops={"path": "text_pattern_ops"}),)
 
+    @property
+    def lineage(self) -> list[str]:
+        """The codes from the root down to this area itself."""
+        return [code for code in self.path.split("/") if code]
+
     def contains(self, other: Area) -> bool:
         return other.path.startswith(self.path)
 

@@ -17,7 +17,7 @@ def get_area(code: str) -> Area | None:
 
 def pack_for_area(area: Area) -> str | None:
     """The policy pack of the nearest area, at or above this one, that issues one."""
-    codes = [code for code in area.path.strip("/").split("/") if code]
+    codes = area.lineage
     rows = db.session.execute(
         select(Area.code, Area.policy_pack).where(
             Area.code.in_(codes), Area.policy_pack.isnot(None)

@@ -12,13 +12,14 @@ from sqlalchemy import select
 from aidbridge.api import endpoint
 from aidbridge.pool import hsds, hsds_import
 from aidbridge.pool import service as pool
-from aidbridge.pool.models import Project, ProjectDimension, ProjectStatus, Service, ServiceStatus
+from aidbridge.pool.models import Project, ProjectStatus, Service, ServiceStatus
 from aidbridge.pool.schemas import (
     CapacityUpdateSchema,
     ExportQuery,
     ImportReportSchema,
     PoolQuery,
     ProjectChangeSchema,
+    ProjectDetailSchema,
     ProjectInputSchema,
     ProjectQuery,
     ProjectSchema,
@@ -166,7 +167,7 @@ def list_own_projects(args):
     summary="Post a charity project (charities only)",
     tag="projects",
     body=ProjectInputSchema,
-    response=ProjectSchema,
+    response=ProjectDetailSchema,
     status=201,
     errors=(403,),
 )
@@ -180,7 +181,7 @@ def create_project(data):
     summary="Change your project",
     tag="projects",
     body=ProjectChangeSchema,
-    response=ProjectSchema,
+    response=ProjectDetailSchema,
     load={"project_id": Project},
 )
 def update_project(project, data):
@@ -193,7 +194,7 @@ def update_project(project, data):
     summary="Start, complete or cancel your project",
     tag="projects",
     body=ProjectStatusSchema,
-    response=ProjectSchema,
+    response=ProjectDetailSchema,
     load={"project_id": Project},
 )
 def set_project_status(project, data):
@@ -209,19 +210,14 @@ def set_project_status(project, data):
     query=ProjectQuery,
 )
 def list_pool_projects(args):
-    query = pool.projects_visible_to(current_user.tenant)
-    if "dimension" in args:
-        query = query.where(
-            Project.dimensions.any(ProjectDimension.dimension_code == args["dimension"])
-        )
-    return query
+    return pool.projects_visible_to(current_user.tenant, args.get("dimension"))
 
 
 @endpoint(
     "/pool/projects/<int:project_id>",
     summary="One project of your pool, with its services and funding progress",
     tag="pool",
-    response=ProjectSchema,
+    response=ProjectDetailSchema,
     load={"project_id": PoolProject},
 )
 def get_pool_project(project):

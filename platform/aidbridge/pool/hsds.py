@@ -25,7 +25,6 @@ SERVICE_STATUS = {
     ServiceStatus.draft: "inactive",
     ServiceStatus.retired: "defunct",
 }
-WEEKDAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 
 def _derived(kind: str, key: str) -> str:
@@ -101,7 +100,7 @@ def _attribute(service: Service, term: TaxonomyTerm) -> dict:
 
 def _location(service: Service, location, areas: dict[str, Area]) -> dict:
     area = areas[location.area_code]
-    ancestors = [areas.get(code) for code in area.path.strip("/").split("/")]
+    ancestors = [areas.get(code) for code in area.lineage]
     names = {a.level: a.name for a in ancestors if a is not None}
     document = {
         "id": location.hsds_id,
@@ -206,7 +205,7 @@ def areas_for(services: list[Service]) -> dict[str, Area]:
         for location in s.locations:
             codes.add(location.area_code)
     found = {a.code: a for a in db.session.scalars(select(Area).where(Area.code.in_(codes)))}
-    ancestors = {c for a in found.values() for c in a.path.strip("/").split("/")} - found.keys()
+    ancestors = {c for a in found.values() for c in a.lineage} - found.keys()
     if ancestors:
         found.update(
             {a.code: a for a in db.session.scalars(select(Area).where(Area.code.in_(ancestors)))}

@@ -10,15 +10,15 @@ from __future__ import annotations
 import math
 from functools import wraps
 
-from flask import Blueprint, abort, current_app, jsonify, request, url_for
+from flask import Blueprint, abort, jsonify, request, url_for
 from flask_login import current_user
-from marshmallow import ValidationError, fields, validate
+from marshmallow import fields, validate
 from sqlalchemy import select
 
 from aidbridge.accounts.models import Tenant
-from aidbridge.errors import InvalidInput, ServiceError
+from aidbridge.accounts.permissions import Permission
+from aidbridge.api.framework import load_input, page_window, require_caller
 from aidbridge.extensions import db
-from aidbridge.i18n import N_
 from aidbridge.pagination import page_of
 from aidbridge.pool import hsds
 from aidbridge.pool import service as pool
@@ -28,10 +28,6 @@ from aidbridge.tenancy import SharedLookup, load_url_objects
 
 hsds_api = Blueprint("hsds", __name__, url_prefix="/hsds")
 HSDS_VERSION = "3.0"
-
-
-class Unauthorized(ServiceError):
-    status = 401
 
 
 class HsdsQuery(PageQuery):
@@ -64,8 +60,10 @@ def route(rule: str, **objects):
         @wraps(view)
         def handler(**url_args):
             if not current_user.is_authenticated:
-                raise Unauthorized(N_("send a valid API token: 'Authorization: Bearer <token>'"))
-            return jsonify(view(**load_url_objects(objects, url_args)))
+                require_caller(Permission.use_api)
+            found = load_url_objects(objects, url_args)
+            require_caller(Permission.use_api)
+            return jsonify(view(**found))
 
         handler.url_objects = objects
         hsds_api.add_url_rule(rule, endpoint=view.__name__, view_func=handler, methods=["GET"])
@@ -75,34 +73,34 @@ def route(rule: str, **objects):
 
 
 def _args() -> dict:
-    try:
-        return HsdsQuery().load(request.args.to_dict())
-    except ValidationError as exc:
-        raise InvalidInput(N_("the request has invalid fields"), exc.messages) from exc
+    return load_input(HsdsQuery(), request.args.to_dict())
 
 
 def _page(items_query, args: dict, document) -> dict:
-    """HSDS's page: total_items, total_pages, page_number, size, first/last/empty, contents."""
-    config = current_app.config
-    per_page = min(args.get("per_page") or config["API_PAGE_SIZE"], config["API_MAX_PAGE_SIZE"])
-    page = args.get("page", 1)
+    page, per_page = page_window(args)
     rows, total = page_of(items_query, page, per_page)
+    return _envelope(document(rows), total, page, per_page)
+
+
+def _envelope(contents: list, total: int, page: int, per_page: int) -> dict:
+    """HSDS's page: total_items, total_pages, page_number, size, first/last/empty, contents."""
     pages = max(1, math.ceil(total / per_page))
     return {
         "total_items": total,
         "total_pages": pages,
         "page_number": page,
-        "size": len(rows),
+        "size": len(contents),
         "first_page": page == 1,
         "last_page": page >= pages,
         "empty": total == 0,
-        "contents": document(rows),
+        "contents": contents,
     }
 
 
 def _services(rows: list[Service]) -> list[dict]:
+    providers, _terms = pool.listing_context(rows)
     areas = hsds.areas_for(rows)
-    return [hsds.service(s, pool.provider_of(s), areas) for s in rows]
+    return [hsds.service(s, providers[s.tenant_id], areas) for s in rows]
 
 
 @route("/")
@@ -123,7 +121,7 @@ def services():
     if "taxonomy_term_id" in args:
         term = _find_term(args["taxonomy_term_id"])
         if term is None:
-            return _page(select(Service).where(Service.id.is_(None)), args, _services)
+            return _envelope([], 0, *page_window(args))
         filters["subcategory" if term.parent_code else "dimension"] = term.code
     query = pool.search_pool(current_user.tenant, filters)
     if "organization_id" in args:
@@ -154,17 +152,7 @@ def organization(organization):
 @route("/taxonomies")
 def taxonomies():
     # One taxonomy: the need dimensions and their sub-categories.
-    document = hsds.taxonomy()
-    return {
-        "total_items": 1,
-        "total_pages": 1,
-        "page_number": 1,
-        "size": 1,
-        "first_page": True,
-        "last_page": True,
-        "empty": False,
-        "contents": [document],
-    }
+    return _envelope([hsds.taxonomy()], 1, 1, 1)
 
 
 @route("/taxonomies/<uuid:taxonomy_id>")

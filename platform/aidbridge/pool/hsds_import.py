@@ -170,12 +170,42 @@ def _nest(tables: dict, where) -> list[tuple[str, dict]]:
 # --- mapping -------------------------------------------------------------------------------------
 
 
-def _dimension(document: dict, terms: dict[str, TaxonomyTerm]) -> tuple[str, str | None]:
-    by_name = {n.lower(): t for t in terms.values() for n in (t.name_zh, t.name_en)}
+@dataclass
+class _Context:
+    """What every document of one import is read against, loaded once for all of them."""
+
+    tenant: Tenant
+    terms: dict[str, TaxonomyTerm]
+    by_name: dict[str, TaxonomyTerm]
+    areas: dict[str, Area]  # the areas the documents name
+    existing: dict[str, Service]  # services already holding the documents' ids
+
+    @classmethod
+    def load(cls, tenant: Tenant, documents: list[tuple[str, dict]]) -> _Context:
+        terms = {t.code: t for t in db.session.scalars(select(TaxonomyTerm))}
+        by_name = {n.lower(): t for t in terms.values() for n in (t.name_zh, t.name_en)}
+        codes = {code for _, document in documents for code in _area_codes(document)}
+        areas = {a.code: a for a in db.session.scalars(select(Area).where(Area.code.in_(codes)))}
+        ids = set()
+        for _, document in documents:
+            try:
+                ids.add(_uuid(document.get("id")))
+            except _Refused:
+                continue  # refused with its reason when its turn comes
+        existing = {
+            s.hsds_id: s
+            for s in db.session.scalars(
+                select(Service).where(Service.hsds_id.in_(ids)).execution_options(all_tenants=True)
+            )
+        }
+        return cls(tenant, terms, by_name, areas, existing)
+
+
+def _dimension(document: dict, context: _Context) -> tuple[str, str | None]:
     found = []
     for attribute in document.get("attributes") or []:
         term = attribute.get("taxonomy_term") or {}
-        ours = terms.get(str(term.get("code", ""))) or by_name.get(
+        ours = context.terms.get(str(term.get("code", ""))) or context.by_name.get(
             str(term.get("name", "")).lower()
         )
         if ours is not None:
@@ -195,27 +225,30 @@ def _dimension(document: dict, terms: dict[str, TaxonomyTerm]) -> tuple[str, str
     raise _Refused(N_("no need dimension: neither its taxonomy terms nor its words name one"))
 
 
-def _areas(document: dict, tenant: Tenant) -> list[str]:
+def _area_codes(document: dict) -> list[str]:
     codes = [str(a.get("extent", "")).strip() for a in document.get("service_areas") or []]
-    codes = [c for c in codes if c.isdigit()]
+    return [c for c in codes if c.isdigit()]
+
+
+def _areas(document: dict, context: _Context) -> list[str]:
+    tenant = context.tenant
+    codes = _area_codes(document)
     if not codes:
         return [tenant.jurisdiction_code]
-    inside = [
-        a.code
-        for a in db.session.scalars(select(Area).where(Area.code.in_(codes)))
-        if tenant.jurisdiction.contains(a)
-    ]
+    found = [context.areas[c] for c in codes if c in context.areas]
+    inside = [a.code for a in found if tenant.jurisdiction.contains(a)]
     if not inside:
         raise _Refused(N_("its service areas are outside your organisation's jurisdiction"))
     return sorted(set(inside))
 
 
-def _payload(document: dict, tenant: Tenant, terms: dict, existing: Service | None) -> dict:
+def _payload(document: dict, context: _Context, existing: Service | None) -> dict:
     """The document as the API's service input."""
+    tenant = context.tenant
     name = str(document.get("name") or "").strip()
     if not name:
         raise _Refused(N_("the service has no name"))
-    dimension, subcategory = _dimension(document, terms)
+    dimension, subcategory = _dimension(document, context)
     categories, notes = _eligibility(str(document.get("eligibility_description") or ""))
     payload = {
         "name": name[:200],
@@ -223,9 +256,10 @@ def _payload(document: dict, tenant: Tenant, terms: dict, existing: Service | No
         "dimension": dimension,
         "subcategory": subcategory,
         "eligibility_notes": notes[:2000],
-        "min_age": _int(document.get("minimum_age")),
-        "max_age": _int(document.get("maximum_age")),
-        "areas": _areas(document, tenant),
+        # Checked by the schema, which names the field when one is not a whole number.
+        "min_age": _given(document.get("minimum_age")),
+        "max_age": _given(document.get("maximum_age")),
+        "areas": _areas(document, context),
         "locations": [
             {
                 "name": str(link["location"].get("name") or "")[:200] or name[:200],
@@ -265,11 +299,9 @@ def _address(location: dict) -> str:
     return " ".join(str(p) for p in parts if p)[:300]
 
 
-def _int(value):
-    try:
-        return None if value in (None, "") else int(value)
-    except (TypeError, ValueError) as exc:
-        raise _Refused(N_("an age is not a whole number")) from exc
+def _given(value):
+    """None for a missing or empty value (CSV cells are never missing, only empty)."""
+    return None if value in (None, "") else value
 
 
 def _float(value, limit: float):
@@ -333,7 +365,7 @@ def import_services(tenant: Tenant, documents: list[tuple[str, dict]]) -> Import
     """Create or update the tenant's services from the documents; refuse, with reasons,
     what cannot be taken. Writes in the caller's transaction."""
     report = ImportReport()
-    terms = {t.code: t for t in db.session.scalars(select(TaxonomyTerm))}
+    context = _Context.load(tenant, documents)
     seen: set[str] = set()
     for where, document in documents:
         try:
@@ -341,14 +373,10 @@ def import_services(tenant: Tenant, documents: list[tuple[str, dict]]) -> Import
             if hsds_id in seen:
                 raise _Refused(N_("this id appears twice in the file"))
             seen.add(hsds_id)
-            existing = db.session.scalar(
-                select(Service)
-                .where(Service.hsds_id == hsds_id)
-                .execution_options(all_tenants=True)
-            )
+            existing = context.existing.get(hsds_id)
             if existing is not None and existing.tenant_id != tenant.id:
                 raise _Refused(N_("this id belongs to a service of another organisation"))
-            payload = _payload(document, tenant, terms, existing)
+            payload = _payload(document, context, existing)
             schema = ServiceChangeSchema() if existing else ServiceInputSchema()
             try:
                 data = schema.load(payload)

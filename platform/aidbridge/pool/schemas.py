@@ -14,7 +14,7 @@ from aidbridge.vocab import AssistanceCategory, DisabilityType, TargetGroup
 AREA_CODE = validate.Regexp(r"^\d{6}(\d{3}){0,2}$", error=N_("an area code has 6, 9 or 12 digits"))
 CODE = validate.Regexp(r"^[a-z_.]{2,60}$", error=N_("not a taxonomy code"))
 AGE = validate.Range(min=0, max=150, error=N_("an age between 0 and 150"))
-UNITS = validate.Range(min=0, max=10_000_000, error=N_("must not be negative"))
+UNITS = validate.Range(min=0, max=10_000_000)
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 
@@ -160,6 +160,9 @@ class CapacityOutSchema(Schema):
     updated_at = fields.AwareDateTime(attribute="capacity_updated_at", allow_none=True)
 
 
+CAPACITY_OUT = CapacityOutSchema()
+
+
 def _sorted(values) -> list[str]:
     return sorted(str(v) for v in values)
 
@@ -182,7 +185,7 @@ class ServiceSchema(Schema):
     areas = fields.Function(lambda s: [a.area_code for a in s.areas])
     locations = fields.List(fields.Nested(LocationOutSchema))
     schedules = fields.List(fields.Nested(ScheduleOutSchema))
-    capacity = fields.Function(lambda s: CapacityOutSchema().dump(s))
+    capacity = fields.Function(lambda s: CAPACITY_OUT.dump(s))
     funding = fields.Enum(Funding)
     contract_id = fields.Integer(allow_none=True)
     project_id = fields.Integer(allow_none=True)
@@ -270,6 +273,9 @@ class ProjectSchema(Schema):
     funds_raised_fen = fields.Integer()
     funding_progress_percent = fields.Function(_progress, allow_none=True)
     status = fields.Enum(ProjectStatus)
+
+
+class ProjectDetailSchema(ProjectSchema):
     # Set by the view: the project's services as far as the caller may see them.
     services = fields.List(fields.Nested(ProjectServiceSchema), attribute="visible_services")
 

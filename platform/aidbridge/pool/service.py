@@ -13,6 +13,7 @@ from sqlalchemy import and_, or_, select
 
 from aidbridge.accounts.models import Tenant, TenantStatus, TenantType, User
 from aidbridge.areas.models import Area
+from aidbridge.areas.service import get_area
 from aidbridge.audit import service as audit
 from aidbridge.clock import local_today, utcnow
 from aidbridge.db import has_flag
@@ -277,14 +278,13 @@ def search_pool(viewer: Tenant, filters: dict):
     if "provider" in filters:
         query = query.where(Service.tenant_id == filters["provider"])
     if "area" in filters:
-        area = db.session.get(Area, filters["area"])
+        area = get_area(filters["area"])
         if area is None:
             raise InvalidInput.field("area", N_("unknown administrative area code"))
         # A service covering the area or any area above it serves the whole area.
-        ancestors = [code for code in area.path.split("/") if code]
         query = query.where(
             Service.id.in_(
-                select(ServiceArea.service_id).where(ServiceArea.area_code.in_(ancestors))
+                select(ServiceArea.service_id).where(ServiceArea.area_code.in_(area.lineage))
             )
         )
     if "category" in filters:
@@ -404,9 +404,10 @@ def set_project_status(project: Project, status: ProjectStatus) -> Project:
     return project
 
 
-def projects_visible_to(viewer: Tenant):
-    """Projects a tenant may see: its own, and the active or completed projects of its pool."""
-    return (
+def projects_visible_to(viewer: Tenant, dimension: str | None = None):
+    """Projects a tenant may see: its own, and the active or completed projects of its pool;
+    with ``dimension``, those addressing that need."""
+    query = (
         select(Project)
         .join(Tenant, Tenant.id == Project.tenant_id)
         .where(
@@ -422,6 +423,9 @@ def projects_visible_to(viewer: Tenant):
         .order_by(Project.starts_on.desc(), Project.id.desc())
         .execution_options(all_tenants=True)
     )
+    if dimension:
+        query = query.where(Project.dimensions.any(ProjectDimension.dimension_code == dimension))
+    return query
 
 
 def find_visible_project(viewer: Tenant, project_id: int) -> Project | None:
@@ -467,6 +471,13 @@ def hsds_export(viewer: Tenant, provider_id: int | None = None) -> dict[str, lis
     if provider_id is not None:
         query = query.where(Service.tenant_id == provider_id)
     listings = list(db.session.scalars(query))
+    providers, terms = listing_context(listings)
+    return hsds.package(listings, providers, terms)
+
+
+def listing_context(listings: list[Service]) -> tuple[dict[int, Tenant], list[TaxonomyTerm]]:
+    """What describing listings needs, in two queries rather than a few per listing:
+    their providers by id, and the taxonomy (held, so terms load from the session)."""
     providers = {
         t.id: t
         for t in db.session.scalars(
@@ -474,4 +485,4 @@ def hsds_export(viewer: Tenant, provider_id: int | None = None) -> dict[str, lis
         )
     }
     terms = list(db.session.scalars(select(TaxonomyTerm).order_by(TaxonomyTerm.code)))
-    return hsds.package(listings, providers, terms)
+    return providers, terms
