@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import Blueprint, abort, flash, request
+from flask import Blueprint, abort, flash, g, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from marshmallow import Schema, ValidationError
@@ -53,10 +53,19 @@ def requires(permission: Permission):
 def load_form(form, schema: Schema, fields: list[str] | None = None) -> dict | None:
     """Validate a submitted form with the same schema the API uses.
 
-    Returns the loaded data, or None after putting each message on its field.
+    Returns the loaded data, or None after putting each message on its field. A blank
+    field is a missing value where the schema requires one, and null elsewhere, so the
+    schema decides: clearing an optional e-mail clears it, blanking a name is refused.
     """
     names = fields or [f.name for f in form if f.name != "csrf_token"]
-    payload = {name: form[name].data for name in names if form[name].data not in (None, "")}
+    payload = {}
+    for name in names:
+        value = form[name].data
+        if value == "":
+            if schema.fields[name].required:
+                continue
+            value = None
+        payload[name] = value
     try:
         return schema.load(payload)
     except ValidationError as exc:
@@ -89,12 +98,20 @@ def _field(form, name: str):
 
 
 def apply_service_error(form, error: ServiceError) -> None:
-    """Undo the refused request's writes; show the refusal on its fields, or as a message."""
+    """Undo the refused request's writes; show the refusal on its fields, or as a message.
+    The page then answers with the refusal's status (see :func:`form_status`)."""
     db.session.rollback()
+    g.refusal_status = error.status
     if error.errors:
         put_errors(form, error.errors)
     else:
         flash(translate(error.message), "error")
+
+
+def form_status(form) -> int:
+    """The status of a form page: a refusal's own (409, 422…), 422 for field errors,
+    else 200. A refusal that names no form field still fails the request."""
+    return g.get("refusal_status") or (422 if form.errors else 200)
 
 
 def posted_status(enum):

@@ -29,7 +29,14 @@ from tenants.admin.forms import (
     UserEditForm,
 )
 from tenants.labels import role_label
-from tenants.portal import apply_service_error, flash_done, load_form, make_portal, requires
+from tenants.portal import (
+    apply_service_error,
+    flash_done,
+    form_status,
+    load_form,
+    make_portal,
+    requires,
+)
 
 portal = make_portal("admin", None, "/org")
 AUDIT_PAGE = 50
@@ -64,7 +71,7 @@ def new_user():
             else:
                 flash_done(_("User %(name)s created.", name=user.username))
                 return redirect(url_for("admin.users"))
-    return render_template("admin/user_form.html", form=form, user=None), _status(form)
+    return render_template("admin/user_form.html", form=form, user=None), form_status(form)
 
 
 @portal.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -92,7 +99,7 @@ def edit_user(user: User):
         user=user,
         password_form=PasswordResetForm(prefix="pw"),
         confirm=ConfirmForm(),
-    ), _status(form)
+    ), form_status(form)
 
 
 @portal.post("/users/<int:user_id>/password")
@@ -101,6 +108,12 @@ def edit_user(user: User):
 def reset_password(user: User):
     form = PasswordResetForm(prefix="pw")
     data = load_form(form, PasswordResetSchema(), ["password"]) if form.validate() else None
+    if data is not None:
+        try:
+            service.reset_password(current_user.tenant, user, data["password"], actor=current_user)
+        except ServiceError as error:
+            apply_service_error(form, error)
+            data = None
     if data is None:
         edit = UserEditForm(obj=user)
         edit.roles.choices = _role_choices()
@@ -112,11 +125,6 @@ def reset_password(user: User):
             password_form=form,
             confirm=ConfirmForm(),
         ), 422
-    try:
-        service.reset_password(current_user.tenant, user, data["password"], actor=current_user)
-    except ServiceError as error:
-        apply_service_error(form, error)
-        return redirect(url_for("admin.edit_user", user_id=user.id))
     flash_done(_("New password set for %(name)s.", name=user.username))
     return redirect(url_for("admin.users"))
 
@@ -160,7 +168,7 @@ def tokens():
         created=created,
         confirm=ConfirmForm(),
         tokens=db.session.scalars(service.tokens_query(current_user)).all(),
-    ), _status(form)
+    ), form_status(form)
 
 
 @portal.post("/tokens/<int:token_id>/revoke")
@@ -189,7 +197,3 @@ def audit():
         page=page,
         has_more=len(events) > AUDIT_PAGE,
     )
-
-
-def _status(form) -> int:
-    return 422 if form.errors else 200

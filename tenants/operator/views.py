@@ -22,6 +22,7 @@ from tenants.operator.forms import TenantCreateForm
 from tenants.portal import (
     apply_service_error,
     flash_done,
+    form_status,
     make_portal,
     posted_status,
     put_errors,
@@ -94,7 +95,7 @@ def new_tenant():
                 )
             )
             return redirect(url_for("operator.tenants"))
-    return render_template("operator/tenant_form.html", form=form), 422 if form.errors else 200
+    return render_template("operator/tenant_form.html", form=form), form_status(form)
 
 
 @portal.post("/tenants/<int:tenant_id>/status")

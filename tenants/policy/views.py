@@ -17,7 +17,14 @@ from aidbridge.policy.models import PolicyPackVersion
 from aidbridge.policy.schemas import PackPublishSchema
 from aidbridge.tenancy import url_objects
 from tenants.policy.forms import PackPublishForm
-from tenants.portal import apply_service_error, flash_done, load_form, make_portal, requires
+from tenants.portal import (
+    apply_service_error,
+    flash_done,
+    form_status,
+    load_form,
+    make_portal,
+    requires,
+)
 
 portal = make_portal("policy", None, "/policy")
 
@@ -67,7 +74,7 @@ def publish():
                     )
                 )
                 return redirect(url_for("policy.pack", pack_id=version.id))
-    return render_template("policy/publish.html", form=form), 422 if form.errors else 200
+    return render_template("policy/publish.html", form=form), form_status(form)
 
 
 def _on_text(error: ServiceError) -> ServiceError:

@@ -46,7 +46,14 @@ from tenants.labels import (
     WEEKDAY,
     term_label,
 )
-from tenants.portal import apply_service_error, flash_done, make_portal, posted_status, put_errors
+from tenants.portal import (
+    apply_service_error,
+    flash_done,
+    form_status,
+    make_portal,
+    posted_status,
+    put_errors,
+)
 from tenants.provider.forms import CapacityForm, ImportForm, ProjectForm, ServiceForm
 
 portal = make_portal("provider", None, "/provider")
@@ -218,9 +225,7 @@ def new_service():
         form.funding.data = str(Funding.own_funds)
     if form.validate_on_submit() and (done := _save_service(form, None)):
         return done
-    return render_template("provider/service_form.html", form=form, service=None), (
-        422 if form.errors else 200
-    )
+    return render_template("provider/service_form.html", form=form, service=None), form_status(form)
 
 
 @portal.route("/services/<int:service_id>", methods=["GET", "POST"])
@@ -232,8 +237,8 @@ def edit_service(service: Service):
         _fill_service_form(form, service)
     if form.validate_on_submit() and (done := _save_service(form, service)):
         return done
-    return render_template("provider/service_form.html", form=form, service=service), (
-        422 if form.errors else 200
+    return render_template("provider/service_form.html", form=form, service=service), form_status(
+        form
     )
 
 
@@ -250,9 +255,7 @@ def import_services():
             report = hsds_import.import_services(current_user.tenant, documents)
         except ServiceError as error:
             apply_service_error(form, error)
-    return render_template("provider/import.html", form=form, report=report), (
-        422 if form.errors else 200
-    )
+    return render_template("provider/import.html", form=form, report=report), form_status(form)
 
 
 @portal.post("/services/<int:service_id>/status")
@@ -368,9 +371,7 @@ def new_project():
     _project_choices(form)
     if form.validate_on_submit() and (done := _save_project(form, None)):
         return done
-    return render_template("provider/project_form.html", form=form, project=None), (
-        422 if form.errors else 200
-    )
+    return render_template("provider/project_form.html", form=form, project=None), form_status(form)
 
 
 @portal.route("/projects/<int:project_id>", methods=["GET", "POST"])
@@ -387,8 +388,8 @@ def edit_project(project: Project):
         form.funds_raised_yuan.data = fen_to_yuan(project.funds_raised_fen)
     if form.validate_on_submit() and (done := _save_project(form, project)):
         return done
-    return render_template("provider/project_form.html", form=form, project=project), (
-        422 if form.errors else 200
+    return render_template("provider/project_form.html", form=form, project=project), form_status(
+        form
     )
 
 

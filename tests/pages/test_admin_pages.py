@@ -44,7 +44,7 @@ def test_taken_username_is_shown_on_its_field(client, db):
     make_user(make_tenant(), username="zhou.jie")
     sign_in(client, make_user(make_tenant(), "admin"))
     response = client.post("/org/users/new", data=NEW)
-    assert response.status_code == 422
+    assert response.status_code == 409  # as the API answers a taken name
     assert 'data-field="username"' in response.text
 
 
@@ -67,6 +67,31 @@ def test_admin_edits_roles_deactivates_and_resets_password(client, db):
     assert client.post(f"/org/users/{user.id}/active", data={"active": "0"}).status_code == 302
     db.session.expire_all()
     assert user.active is False
+
+
+def test_blank_fields_are_judged_not_ignored(client, db):
+    tenant = make_tenant()
+    admin, user = make_user(tenant, "admin"), make_user(tenant, "caseworker")
+    user.email = "old@example.cn"
+    db.session.commit()
+    sign_in(client, admin)
+    url = f"/org/users/{user.id}"
+    blank_name = client.post(url, data={"full_name": "", "roles": ["caseworker"]})
+    assert blank_name.status_code == 422 and 'data-field="full_name"' in blank_name.text
+    cleared = client.post(url, data={"full_name": "王芳", "email": "", "roles": ["caseworker"]})
+    assert cleared.status_code == 302
+    db.session.expire_all()
+    assert (user.full_name, user.email) == ("王芳", None)
+
+
+def test_a_refused_password_reset_is_shown_not_lost(client, db):
+    operators = make_tenant("operator")
+    admin, operator = make_user(operators, "admin"), make_user(operators, "operator")
+    sign_in(client, admin)
+    response = client.post(
+        f"/org/users/{operator.id}/password", data={"pw-password": "brand-new-password"}
+    )
+    assert response.status_code == 422 and 'data-field="pw-password"' in response.text
 
 
 def test_password_reset_form_rejects_short_password(client, db):

@@ -141,7 +141,7 @@ def test_only_the_owner_edits(client, db, charity):
         ({"min_age": 16, "max_age": 6}, "max_age"),
         (
             {"locations": [{"name": "x", "area_code": "310105001001", "address": "y"}]},
-            "locations.area_code.0",
+            "locations.0.area_code",
         ),
         ({"schedules": [{"opens_at": "12:00", "closes_at": "08:00"}]}, "schedules.0.closes_at"),
         ({"project_id": 999}, "project_id"),

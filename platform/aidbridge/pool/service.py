@@ -57,16 +57,17 @@ def _check_taxonomy(dimension: str, subcategory: str | None) -> None:
 
 
 def _areas_inside(tenant: Tenant, codes: list[str], field: str) -> list[Area]:
-    """The areas named by ``codes``, each of which must lie in the tenant's jurisdiction."""
+    """The areas named by ``codes``, each of which must lie in the tenant's jurisdiction.
+    ``field`` names the i-th code's field, as marshmallow does: "locations.{}.area_code"."""
     found = {a.code: a for a in db.session.scalars(select(Area).where(Area.code.in_(codes)))}
     jurisdiction = tenant.jurisdiction
     errors: dict[str, list[str]] = {}
     for index, code in enumerate(codes):
         area = found.get(code)
         if area is None:
-            errors[f"{field}.{index}"] = [N_("unknown administrative area code")]
+            errors[field.format(index)] = [N_("unknown administrative area code")]
         elif not jurisdiction.contains(area):
-            errors[f"{field}.{index}"] = [N_("outside your organisation's jurisdiction")]
+            errors[field.format(index)] = [N_("outside your organisation's jurisdiction")]
     if errors:
         raise InvalidInput(N_("the request has invalid fields"), errors)
     return [found[c] for c in codes]
@@ -87,11 +88,11 @@ def _apply(tenant: Tenant, service: Service, data: dict) -> None:
     _check_taxonomy(dimension, subcategory)
     service.dimension_code, service.subcategory_code = dimension, subcategory
     if "areas" in data:
-        areas = _areas_inside(tenant, data["areas"], "areas")
+        areas = _areas_inside(tenant, data["areas"], "areas.{}")
         service.areas = [ServiceArea(tenant_id=tenant.id, area_code=a.code) for a in areas]
     if "locations" in data:
         codes = [loc["area_code"] for loc in data["locations"]]
-        _areas_inside(tenant, codes, "locations.area_code")
+        _areas_inside(tenant, codes, "locations.{}.area_code")
         service.locations = [
             ServiceLocation(tenant_id=tenant.id, **loc) for loc in data["locations"]
         ]
@@ -333,7 +334,7 @@ def _apply_project(tenant: Tenant, project: Project, data: dict) -> None:
             for code in sorted(set(data["dimensions"]))
         ]
     if "areas" in data:
-        areas = _areas_inside(tenant, data["areas"], "areas")
+        areas = _areas_inside(tenant, data["areas"], "areas.{}")
         project.areas = [ProjectArea(tenant_id=tenant.id, area_code=a.code) for a in areas]
     starts = data.get("starts_on", project.starts_on)
     ends = data.get("ends_on", project.ends_on)
