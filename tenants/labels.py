@@ -6,7 +6,6 @@ from flask_login import current_user
 
 from aidbridge.accounts.models import Role, TenantStatus, TenantType
 from aidbridge.accounts.permissions import Permission, can
-from aidbridge.areas.models import AreaLevel
 from aidbridge.i18n import translate
 from aidbridge.money import format_yuan
 from aidbridge.pool.models import CapacityPeriod, Funding, ProjectStatus, ServiceStatus
@@ -32,13 +31,6 @@ PERMISSION = {
     Permission.manage_tenants: _l("Create and suspend tenants"),
     Permission.use_api: _l("Use the REST API with your own tokens"),
     Permission.publish_policy: _l("Publish policy-pack versions"),
-}
-AREA_LEVEL = {
-    AreaLevel.province: _l("Province"),
-    AreaLevel.city: _l("City"),
-    AreaLevel.district: _l("District / county"),
-    AreaLevel.street: _l("Street / township"),
-    AreaLevel.community: _l("Community / village"),
 }
 
 
@@ -121,7 +113,6 @@ def register_labels(app) -> None:
         TENANT_TYPE=TENANT_TYPE,
         TENANT_STATUS=TENANT_STATUS,
         PERMISSION=PERMISSION,
-        AREA_LEVEL=AREA_LEVEL,
         TARGET_GROUP=TARGET_GROUP,
         CATEGORY=CATEGORY,
         DISABILITY_TYPE=DISABILITY_TYPE,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import time
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import ValidationError
@@ -16,6 +16,7 @@ from aidbridge.areas.models import Area, AreaLevel
 from aidbridge.areas.service import within
 from aidbridge.errors import ServiceError
 from aidbridge.extensions import db
+from aidbridge.i18n import translate
 from aidbridge.money import fen_to_yuan, yuan_to_fen
 from aidbridge.pool import hsds_import
 from aidbridge.pool import service as pool
@@ -179,18 +180,11 @@ def _fill_service_form(form: ServiceForm, service: Service) -> None:
 
 @portal.get("/services")
 def services():
-    own = db.session.scalars(select(Service).order_by(Service.updated_at.desc())).all()
-    stale_before = pool.stale_before(current_app.config["POOL_STALE_AFTER_DAYS"])
-    stale = {
-        s.id
-        for s in own
-        if s.status == ServiceStatus.published
-        and (s.assured_date is None or s.assured_date < stale_before)
-    }
+    own = pool.own_services()
     return render_template(
         "provider/services.html",
         services=own,
-        stale=stale,
+        stale=pool.stale(own),
         confirm=ConfirmForm(),
         capacity=CapacityForm(),
         transitions=pool.TRANSITIONS,
@@ -272,21 +266,20 @@ def set_service_status(service: Service):
 @portal.post("/services/<int:service_id>/capacity")
 @url_objects(service_id=Service)
 def update_capacity(service: Service):
-    form = CapacityForm()
-    form.validate()
-    if "csrf_token" in form.errors:
+    """An inline form of the list: the outcome is flashed there, one message a reason."""
+    if not ConfirmForm().validate():
         abort(400)
+    raw = request.form.get("available", "")
     try:
-        data = CapacityUpdateSchema().load({"available": form.available.data})
+        data = CapacityUpdateSchema().load({"available": raw} if raw else {})
         pool.update_capacity(service, data["available"], None)
     except ValidationError as exc:
-        put_errors(form, exc.messages)
+        for reason in exc.messages.get("available", []):
+            flash(f"{service.name}: {translate(reason)}", "error")
     except ServiceError as error:
-        apply_service_error(form, error)
+        apply_service_error(ConfirmForm(), error)
     else:
         flash_done(_("%(name)s: capacity updated.", name=service.name))
-    for reason in form.available.errors:
-        flash(f"{service.name}: {reason}", "error")
     return redirect(url_for("provider.services"))
 
 
@@ -355,10 +348,9 @@ def _save_project(form: ProjectForm, project: Project | None):
 @portal.get("/projects")
 def projects():
     _charity_only()
-    own = db.session.scalars(select(Project).order_by(Project.starts_on.desc())).all()
     return render_template(
         "provider/projects.html",
-        projects=own,
+        projects=pool.own_projects(),
         confirm=ConfirmForm(),
         transitions=pool.PROJECT_TRANSITIONS,
     )

@@ -170,3 +170,17 @@ def test_provider_imports_hsds_in_the_pages(client, db, shared):
         content_type="multipart/form-data",
     )
     assert bad.status_code == 422 and 'data-field="file"' in bad.text
+
+
+def test_capacity_is_updated_inline_and_a_bad_value_says_why_once(client, db):
+    charity = make_tenant("charity")
+    sign_in(client, make_user(charity))
+    service = make_service(charity, status="published")
+    url = f"/provider/services/{service.id}/capacity"
+    client.post(url, data={"available": "5"})
+    db.session.expire_all()
+    assert service.capacity_available == 5
+    page = client.post(url, data={"available": "很多"}, follow_redirects=True).text
+    assert page.count("请输入整数。") == 1
+    db.session.expire_all()
+    assert service.capacity_available == 5

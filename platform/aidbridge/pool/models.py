@@ -275,6 +275,14 @@ class Project(TenantOwned, Timestamped, db.Model):
         CheckConstraint("funding_target_fen >= 0 AND funds_raised_fen >= 0", name="funds"),
     )
 
+    @property
+    def funding_progress(self) -> Decimal | None:
+        """Funds raised as a percentage of the target, one decimal, exact (no floats)."""
+        if not self.funding_target_fen:
+            return None
+        share = Decimal(self.funds_raised_fen) * 100 / Decimal(self.funding_target_fen)
+        return share.quantize(Decimal("0.1"))
+
 
 class ProjectArea(TenantOwned, db.Model):
     project_id: Mapped[int] = mapped_column(

@@ -251,14 +251,6 @@ class ProjectServiceSchema(Schema):
     capacity_available = fields.Integer()
 
 
-def _progress(project) -> str | None:
-    """Funds raised as a percentage of the target, one decimal, exact (no floats)."""
-    if not project.funding_target_fen:
-        return None
-    share = Decimal(project.funds_raised_fen) * 100 / Decimal(project.funding_target_fen)
-    return str(share.quantize(Decimal("0.1")))
-
-
 class ProjectSchema(Schema):
     id = fields.Integer()
     provider_id = fields.Integer(attribute="tenant_id")
@@ -271,7 +263,9 @@ class ProjectSchema(Schema):
     ends_on = fields.Date()
     funding_target_fen = fields.Integer()
     funds_raised_fen = fields.Integer()
-    funding_progress_percent = fields.Function(_progress, allow_none=True)
+    funding_progress_percent = fields.Decimal(
+        attribute="funding_progress", as_string=True, allow_none=True
+    )
     status = fields.Enum(ProjectStatus)
 
 

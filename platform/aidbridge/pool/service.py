@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import and_, or_, select
+from flask import current_app
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from aidbridge.accounts.models import Tenant, TenantStatus, TenantType, User
 from aidbridge.areas.models import Area
@@ -225,9 +227,34 @@ def _mark_verified(service: Service, user: User) -> None:
 # --- reads across tenants: the pool --------------------------------------------------------------
 
 
-def stale_before(days: int):
-    """Listings verified before this date are stale."""
-    return local_today() - timedelta(days=days)
+def own_services() -> list[Service]:
+    """The current tenant's services, newest change first, with their taxonomy terms
+    loaded (a list page names each service's need)."""
+    return list(
+        db.session.scalars(
+            select(Service)
+            .options(joinedload(Service.dimension), joinedload(Service.subcategory))
+            .order_by(Service.updated_at.desc())
+        )
+    )
+
+
+def stale(services: list[Service]) -> set[int]:
+    """The published ones not verified within POOL_STALE_AFTER_DAYS: flagged to the owner."""
+    before = local_today() - timedelta(days=current_app.config["POOL_STALE_AFTER_DAYS"])
+    return {
+        s.id
+        for s in services
+        if s.status == ServiceStatus.published
+        and (s.assured_date is None or s.assured_date < before)
+    }
+
+
+def own_projects() -> list[tuple[Project, int]]:
+    """The current tenant's projects, newest first, each with its number of services."""
+    count = select(func.count(Service.id)).where(Service.project_id == Project.id).scalar_subquery()
+    query = select(Project, count).order_by(Project.starts_on.desc(), Project.id.desc())
+    return [(project, n) for project, n in db.session.execute(query)]
 
 
 def visible_to(viewer: Tenant):
