@@ -117,7 +117,7 @@ def form_status(form) -> int:
 def posted_status(enum):
     """The ``status`` a button posted, as a member of ``enum``; a bad value or a missing
     CSRF token is a 400."""
-    from tenants.admin.forms import ConfirmForm
+    from tenants.forms import ConfirmForm
 
     status = request.form.get("status")
     if not ConfirmForm().validate() or status not in set(enum):

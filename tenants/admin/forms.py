@@ -1,17 +1,9 @@
 """Forms for the organisation pages. Rules live in the core's schemas, not here."""
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, IntegerField, PasswordField, SelectMultipleField, StringField
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms import EmailField, IntegerField, PasswordField, StringField
 
-
-class RolesField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("validate_choice", False)  # the schema judges, in the user's language
-        super().__init__(*args, **kwargs)
+from tenants.forms import CheckboxesField
 
 
 class UserCreateForm(FlaskForm):
@@ -19,13 +11,13 @@ class UserCreateForm(FlaskForm):
     full_name = StringField()
     email = EmailField()
     password = PasswordField()
-    roles = RolesField()
+    roles = CheckboxesField()
 
 
 class UserEditForm(FlaskForm):
     full_name = StringField()
     email = EmailField()
-    roles = RolesField()
+    roles = CheckboxesField()
 
 
 class PasswordResetForm(FlaskForm):
@@ -35,7 +27,3 @@ class PasswordResetForm(FlaskForm):
 class TokenCreateForm(FlaskForm):
     name = StringField()
     expires_in_days = IntegerField()
-
-
-class ConfirmForm(FlaskForm):
-    """A POST with nothing but the CSRF token (deactivate, revoke…)."""

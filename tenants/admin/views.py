@@ -22,12 +22,12 @@ from aidbridge.extensions import db
 from aidbridge.schemas import PageQuery
 from aidbridge.tenancy import url_objects
 from tenants.admin.forms import (
-    ConfirmForm,
     PasswordResetForm,
     TokenCreateForm,
     UserCreateForm,
     UserEditForm,
 )
+from tenants.forms import ConfirmForm
 from tenants.labels import role_label
 from tenants.portal import (
     apply_service_error,

@@ -15,7 +15,7 @@ from aidbridge.areas.models import Area, AreaLevel
 from aidbridge.errors import ServiceError
 from aidbridge.extensions import db
 from aidbridge.tenancy import url_objects
-from tenants.admin.forms import ConfirmForm
+from tenants.forms import ConfirmForm
 from tenants.home import render_home
 from tenants.labels import TENANT_STATUS, TENANT_TYPE
 from tenants.operator.forms import TenantCreateForm

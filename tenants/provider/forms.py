@@ -11,22 +11,12 @@ from wtforms import (
     FloatField,
     IntegerField,
     SelectField,
-    SelectMultipleField,
     StringField,
     TextAreaField,
     TimeField,
 )
-from wtforms.widgets import CheckboxInput, ListWidget
 
-
-class CheckboxesField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-    def __init__(self, *args, **kwargs):
-        # The schema and the services judge the values, and say why in the user's language.
-        kwargs.setdefault("validate_choice", False)
-        super().__init__(*args, **kwargs)
+from tenants.forms import CheckboxesField
 
 
 class ChoiceField(SelectField):

@@ -37,7 +37,7 @@ from aidbridge.pool.schemas import (
 )
 from aidbridge.tenancy import url_objects
 from aidbridge.vocab import AssistanceCategory, DisabilityType, TargetGroup
-from tenants.admin.forms import ConfirmForm
+from tenants.forms import ConfirmForm
 from tenants.labels import (
     CAPACITY_PERIOD,
     CATEGORY,

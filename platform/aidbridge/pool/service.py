@@ -22,6 +22,7 @@ from aidbridge.db import has_flag
 from aidbridge.errors import Forbidden, InvalidInput
 from aidbridge.extensions import db
 from aidbridge.i18n import N_
+from aidbridge.lifecycle import change_status
 from aidbridge.pool import search
 from aidbridge.pool.models import (
     Project,
@@ -167,25 +168,11 @@ def update_service(tenant: Tenant, service: Service, data: dict) -> Service:
 
 
 def set_status(service: Service, status: ServiceStatus, user: User) -> Service:
-    if status == service.status:
-        return service
-    if status not in TRANSITIONS[service.status]:
-        raise InvalidInput.field("status", N_("this change of status is not allowed"))
     if status == ServiceStatus.published and not service.areas:
         raise InvalidInput.field("areas", N_("give at least one coverage area before publishing"))
-    before = service.status
-    service.status = status
-    if status == ServiceStatus.published:
+    if change_status(service, status, TRANSITIONS, "service") and status == ServiceStatus.published:
         service.published_at = utcnow()
         _mark_verified(service, user)
-    audit.record(
-        "service.status_changed",
-        "service",
-        service.id,
-        tenant_id=service.tenant_id,
-        before={"status": str(before)},
-        after={"status": str(status)},
-    )
     db.session.flush()
     return service
 
@@ -414,20 +401,7 @@ def update_project(tenant: Tenant, project: Project, data: dict) -> Project:
 
 
 def set_project_status(project: Project, status: ProjectStatus) -> Project:
-    if status == project.status:
-        return project
-    if status not in PROJECT_TRANSITIONS[project.status]:
-        raise InvalidInput.field("status", N_("this change of status is not allowed"))
-    before = project.status
-    project.status = status
-    audit.record(
-        "project.status_changed",
-        "project",
-        project.id,
-        tenant_id=project.tenant_id,
-        before={"status": str(before)},
-        after={"status": str(status)},
-    )
+    change_status(project, status, PROJECT_TRANSITIONS, "project")
     db.session.flush()
     return project
 
