@@ -8,20 +8,21 @@ def register_portals(app: Flask) -> None:
     from tenants.agency.views import portal as agency
     from tenants.bureau.views import portal as bureau
     from tenants.charity.views import portal as charity
+    from tenants.households.views import portal as households
     from tenants.labels import register_labels
     from tenants.operator.views import portal as operator
     from tenants.policy.views import portal as policy
     from tenants.pool.views import portal as pool
     from tenants.provider.views import portal as provider
 
-    portals = (bureau, charity, agency, operator, admin, pool, provider, policy)
+    portals = (bureau, charity, agency, operator, admin, pool, provider, policy, households)
     for blueprint in portals:
         app.register_blueprint(blueprint)
     # Where the site sends a signed-in user: their tenant type's own portal.
     app.extensions["portal_home"] = {
         kind: f"{portal.name}.home"
         for portal in portals
-        if portal.tenant_types and len(portal.tenant_types) == 1
+        if portal.is_home and portal.tenant_types and len(portal.tenant_types) == 1
         for kind in portal.tenant_types
     }
     register_labels(app)

@@ -1,15 +1,32 @@
 """Interface names of the glossary's codes, translated (GLOSSARY.md shows the Chinese terms)."""
 
-from flask_babel import get_locale
+from flask_babel import get_locale, gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from aidbridge.accounts.models import Role, TenantStatus, TenantType
 from aidbridge.accounts.permissions import Permission, can
+from aidbridge.households.models import ItemKind, trace_text
 from aidbridge.i18n import translate
 from aidbridge.money import format_yuan
+from aidbridge.policy.facts import Outcome
 from aidbridge.pool.models import CapacityPeriod, Funding, ProjectStatus, ServiceStatus
-from aidbridge.vocab import AssistanceCategory, DisabilityType, TargetGroup
+from aidbridge.vocab import (
+    AssistanceCategory,
+    DisabilityType,
+    EmploymentStatus,
+    ExpenditureType,
+    IncomeType,
+    LabourCapacity,
+    PropertyType,
+    Relation,
+    SchoolStage,
+    SelfCare,
+    Setting,
+    Sex,
+    Supporter,
+    TargetGroup,
+)
 
 ROLE = {
     Role.admin: _l("Administrator"),
@@ -31,6 +48,8 @@ PERMISSION = {
     Permission.manage_tenants: _l("Create and suspend tenants"),
     Permission.use_api: _l("Use the REST API with your own tokens"),
     Permission.publish_policy: _l("Publish policy-pack versions"),
+    Permission.register_households: _l("Register households and record their facts"),
+    Permission.read_personal_data: _l("See ID and phone numbers in full (each time logged)"),
 }
 
 
@@ -81,6 +100,84 @@ PROJECT_STATUS = {
     ProjectStatus.cancelled: _l("Cancelled"),
 }
 
+OUTCOME = {
+    Outcome.dibao: _l("Dibao"),
+    Outcome.low_income: _l("Low-income household"),
+    Outcome.expenditure_type: _l("Expenditure-type hardship"),
+    Outcome.gradual_exit: _l("Gradual exit"),
+    Outcome.emergency: _l("Emergency hardship"),
+    Outcome.tekun: _l("Tekun person"),
+    Outcome.individual_inclusion: _l("Individually included in dibao"),
+}
+SETTING = {Setting.urban: _l("Urban"), Setting.rural: _l("Rural")}
+SEX = {Sex.male: _l("Male"), Sex.female: _l("Female")}
+RELATION = {
+    Relation.head: _l("Head of household"),
+    Relation.spouse: _l("Spouse"),
+    Relation.child: _l("Child"),
+    Relation.parent: _l("Parent"),
+    Relation.grandchild: _l("Grandchild"),
+    Relation.grandparent: _l("Grandparent"),
+    Relation.sibling: _l("Sibling"),
+    Relation.other: _l("Other relative"),
+}
+LABOUR_CAPACITY = {
+    LabourCapacity.full: _l("Able to work"),
+    LabourCapacity.partial: _l("Partly lost"),
+    LabourCapacity.none: _l("Lost"),
+}
+EMPLOYMENT = {
+    EmploymentStatus.employed: _l("Employed"),
+    EmploymentStatus.flexible: _l("Flexible employment"),
+    EmploymentStatus.unemployed: _l("Unemployed"),
+    EmploymentStatus.not_in_labour_force: _l("Not in the labour force"),
+}
+SCHOOL_STAGE = {
+    SchoolStage.preschool: _l("Pre-school"),
+    SchoolStage.primary: _l("Primary school"),
+    SchoolStage.junior_secondary: _l("Junior secondary"),
+    SchoolStage.senior_secondary: _l("Senior secondary"),
+    SchoolStage.vocational: _l("Vocational school"),
+    SchoolStage.higher: _l("Higher education"),
+}
+SELF_CARE = {
+    SelfCare.self_care: _l("Self-care"),
+    SelfCare.half_care: _l("Half care"),
+    SelfCare.full_care: _l("Full care"),
+}
+SUPPORTER = {
+    Supporter.able: _l("Has a supporter able to support"),
+    Supporter.unable: _l("Supporter unable to support"),
+    Supporter.none: _l("No legal supporter"),
+}
+ITEM_KIND = {
+    ItemKind.income: _l("Income (monthly)"),
+    ItemKind.expenditure: _l("Rigid expenditure (monthly)"),
+    ItemKind.property: _l("Property (value)"),
+}
+ITEM_TYPE = {
+    ItemKind.income: {
+        IncomeType.wages: _l("Wages"),
+        IncomeType.business: _l("Business income"),
+        IncomeType.property: _l("Property income"),
+        IncomeType.transfer: _l("Transfer income"),
+        IncomeType.pension: _l("Pension"),
+        IncomeType.rural_basic_pension: _l("Rural basic pension"),
+    },
+    ItemKind.expenditure: {
+        ExpenditureType.medical: _l("Medical"),
+        ExpenditureType.education: _l("Education"),
+        ExpenditureType.other: _l("Other rigid expenditure"),
+    },
+    ItemKind.property: {
+        PropertyType.deposit: _l("Deposits"),
+        PropertyType.securities: _l("Securities"),
+        PropertyType.vehicle: _l("Motor vehicle"),
+        PropertyType.real_estate: _l("Real estate"),
+        PropertyType.other: _l("Other property"),
+    },
+}
+
 
 WEEKDAY = {
     "MO": _l("Mon"),
@@ -96,6 +193,11 @@ WEEKDAY = {
 def term_label(term) -> str:
     """A taxonomy term in the interface language."""
     return term.name_zh if str(get_locale()).startswith("zh") else term.name_en
+
+
+def step_text(record: dict) -> str:
+    """A decision's stored step (or entitlement) in the interface language."""
+    return trace_text(record, gettext)
 
 
 def role_label(role) -> str:
@@ -121,7 +223,19 @@ def register_labels(app) -> None:
         SERVICE_STATUS=SERVICE_STATUS,
         PROJECT_STATUS=PROJECT_STATUS,
         WEEKDAY=WEEKDAY,
+        OUTCOME=OUTCOME,
+        SETTING=SETTING,
+        SEX=SEX,
+        RELATION=RELATION,
+        LABOUR_CAPACITY=LABOUR_CAPACITY,
+        EMPLOYMENT=EMPLOYMENT,
+        SCHOOL_STAGE=SCHOOL_STAGE,
+        SELF_CARE=SELF_CARE,
+        SUPPORTER=SUPPORTER,
+        ITEM_KIND=ITEM_KIND,
+        ITEM_TYPE=ITEM_TYPE,
         term_label=term_label,
+        step_text=step_text,
         translate=translate,
         current_user_permissions=current_user_permissions,
     )

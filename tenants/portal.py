@@ -7,7 +7,7 @@ from functools import wraps
 from flask import Blueprint, abort, flash, g, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from marshmallow import Schema, ValidationError
+from marshmallow import Schema, ValidationError, missing
 
 from aidbridge.accounts.models import TenantType
 from aidbridge.accounts.permissions import Permission, can
@@ -16,14 +16,18 @@ from aidbridge.extensions import db
 from aidbridge.i18n import translate
 
 
-def make_portal(name: str, tenant_types: set[TenantType] | None, url_prefix: str) -> Blueprint:
+def make_portal(
+    name: str, tenant_types: set[TenantType] | None, url_prefix: str, home: bool = True
+) -> Blueprint:
     """A blueprint whose pages exist only for signed-in users of the given tenant types.
 
     For anyone else the pages do not exist (404), as another tenant's objects don't.
+    ``home``: for a single tenant type, this portal's ``home`` page is where its users land.
     """
     portal = Blueprint(name, __name__, url_prefix=url_prefix)
-    # Read by register_portals: a portal for one tenant type is that type's home.
+    # Read by register_portals.
     portal.tenant_types = tenant_types
+    portal.is_home = home
 
     @portal.before_request
     @login_required
@@ -53,24 +57,32 @@ def requires(permission: Permission):
 def load_form(form, schema: Schema, fields: list[str] | None = None) -> dict | None:
     """Validate a submitted form with the same schema the API uses.
 
-    Returns the loaded data, or None after putting each message on its field. A blank
-    field is a missing value where the schema requires one, and null elsewhere, so the
-    schema decides: clearing an optional e-mail clears it, blanking a name is refused.
+    Returns the loaded data, or None after putting each message on its field.
     """
-    names = fields or [f.name for f in form if f.name != "csrf_token"]
-    payload = {}
-    for name in names:
-        value = form[name].data
-        if value == "":
-            if schema.fields[name].required:
-                continue
-            value = None
-        payload[name] = value
     try:
-        return schema.load(payload)
+        return schema.load(form_values(form, schema, names=fields))
     except ValidationError as exc:
         put_errors(form, exc.messages)
         return None
+
+
+def form_values(form, schema: Schema, prefix: str = "", names: list[str] | None = None) -> dict:
+    """The form's fields ``prefix + name`` for the schema's fields, as the API would send
+    them. A blank field is a missing value where the schema requires one or has a default
+    of its own (an empty note), and null elsewhere, so the schema decides: clearing an
+    optional e-mail clears it, blanking a name is refused."""
+    values = {}
+    for name, field in schema.fields.items():
+        key = prefix + name
+        if key not in form or (names is not None and name not in names):
+            continue
+        value = form[key].data
+        if value == "" or value is None:
+            if field.required or field.load_default not in (missing, None):
+                continue
+            value = None
+        values[name] = value
+    return values
 
 
 def put_errors(form, messages: dict) -> None:

@@ -71,6 +71,8 @@ def app(tmp_path_factory):
             "REDIS_URL": TEST_REDIS_URL,
             "JOBS_IN_PROCESS": True,
             "SESSION_COOKIE_SECURE": False,
+            # A fixed key for the suite only; real ones come from the environment or setup.
+            "PII_KEY": "t3Qm0n6bKp2GQe3v9Vf0lq5JcY1pWm8Zx4sR7dH2aLk=",
         }
     )
     _requests_start_like_production(app)

@@ -139,3 +139,51 @@ def make_project(tenant: Tenant, status: str = "draft", **fields):
             pool.set_project_status(project, ProjectStatus(status))
         db.session.commit()
     return project
+
+
+def resident_id(born, area: str = "320602", female: bool = False) -> str:
+    """A valid resident ID number for someone born on ``born`` (unique per call)."""
+    from aidbridge.resident_id import check_character
+
+    serial = next(_serial) % 500 * 2 + (0 if female else 1)
+    body = f"{area}{born:%Y%m%d}{serial:03d}"
+    return body + check_character(body)
+
+
+def member_data(born, relation: str = "head", **fields) -> dict:
+    """A member as the households API takes it."""
+    return {
+        "name": "张三",
+        "id_number": resident_id(born),
+        "relation": relation,
+        "labour_capacity": "full",
+        "employment": "unemployed",
+        **fields,
+    }
+
+
+def household_data(*members: dict, **fields) -> dict:
+    """A Nantong household (和平桥街道 北大街社区) as the households API takes it."""
+    from datetime import date
+
+    return {
+        "area_code": "320613001001",
+        "address": "北大街12号3幢201室",
+        "setting": "urban",
+        "phone": "13812345678",
+        "checks_authorised_on": "2026-11-02",
+        "registered_on": "2026-11-02",
+        "members": list(members) or [member_data(date(1970, 5, 1))],
+        **fields,
+    }
+
+
+def register_household(tenant: Tenant, data: dict | None = None):
+    """A household through the households service (validated by the API's schema)."""
+    from aidbridge.households import service as households
+    from aidbridge.households.schemas import RegistrationSchema
+
+    with tenant_context(tenant.id):
+        household = households.register(tenant, RegistrationSchema().load(data or household_data()))
+        db.session.commit()
+    return household

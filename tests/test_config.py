@@ -10,6 +10,7 @@ PRODUCTION = {
     "SECRET_KEY": "x" * 40,
     "DATABASE_URL": "postgresql://aidbridge@db/aidbridge",
     "REDIS_URL": "redis://cache:6379/0",
+    "PII_KEY": "4Fe3y0cyx1ZjyNvIa6G2V8o9l5x2Qx9b6f0m1Gd9p3Y=",
 }
 
 
@@ -27,12 +28,17 @@ def test_production_needs_a_real_secret_key():
         load_config({**PRODUCTION, "SECRET_KEY": "short"})
 
 
-@pytest.mark.parametrize("missing", ["DATABASE_URL", "REDIS_URL"])
+@pytest.mark.parametrize("missing", ["DATABASE_URL", "REDIS_URL", "PII_KEY"])
 def test_production_needs_its_services(missing):
     env = dict(PRODUCTION)
     del env[missing]
     with pytest.raises(ConfigError, match=missing):
         load_config(env)
+
+
+def test_a_malformed_personal_data_key_is_refused_at_start():
+    with pytest.raises(ConfigError, match="PII_KEY must be a Fernet key"):
+        load_config({**PRODUCTION, "PII_KEY": "not-a-key"})
 
 
 def test_production_config_uses_psycopg_redis_and_secure_cookies():
@@ -82,10 +88,13 @@ def test_embedded_mode_never_uses_a_known_key(tmp_path):
 
 
 def test_setup_key_file_is_private_and_reused(tmp_path):
-    from aidbridge.config import write_embedded_secret
+    from aidbridge.config import write_embedded_keys
 
-    assert write_embedded_secret(tmp_path) is True
-    assert write_embedded_secret(tmp_path) is False
-    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
-    keys = {load_config({"AIDBRIDGE_INSTANCE": str(tmp_path)})["SECRET_KEY"] for _ in range(2)}
-    assert len(keys) == 1
+    assert write_embedded_keys(tmp_path) == ["secret_key", "pii_key"]
+    assert write_embedded_keys(tmp_path) == []
+    for name in ("secret_key", "pii_key"):
+        assert (tmp_path / name).stat().st_mode & 0o777 == 0o600
+    configs = [load_config({"AIDBRIDGE_INSTANCE": str(tmp_path)}) for _ in range(2)]
+    assert len({c["SECRET_KEY"] for c in configs}) == 1
+    assert len({c["PII_KEY"] for c in configs}) == 1
+    assert configs[0]["PII_KEY"] != configs[0]["SECRET_KEY"]

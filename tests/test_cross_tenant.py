@@ -14,25 +14,31 @@ from __future__ import annotations
 
 import io
 import zipfile
+from datetime import date
 
 import pytest
-from sqlalchemy import inspect, select
+from sqlalchemy import func, inspect, select
 
 from aidbridge.accounts.models import ApiToken, Role, Tenant, TenantType, User
 from aidbridge.accounts.permissions import ASSIGNABLE_ROLES
 from aidbridge.areas.models import Area
+from aidbridge.households.models import Decision, EconomicItem, Household, Member
+from aidbridge.households.service import decide
 from aidbridge.policy.models import PolicyPackVersion
 from aidbridge.pool import hsds
 from aidbridge.pool.models import Project, Service, TaxonomyTerm
-from aidbridge.tenancy import TenantOwned
+from aidbridge.tenancy import TenantOwned, tenant_context
 
 from factories import (
     bearer,
+    household_data,
     make_project,
     make_service,
     make_tenant,
     make_token,
     make_user,
+    member_data,
+    register_household,
     sign_in,
 )
 
@@ -67,6 +73,18 @@ def foreign(db):
     published = make_service(
         tenant, name=f"{MARK}服务", status="published", areas=["360202"], project_id=project.id
     )
+    # Households are a bureau's: A's bureau keeps one, with a pension and a decision.
+    bureau = make_tenant(TenantType.bureau, jurisdiction="360202", policy_pack="changjiang")
+    data = household_data(
+        member_data(date(1950, 2, 3), name=f"{MARK}户主"),
+        area_code="360202001001",
+        address=f"{MARK}路1号",
+    )
+    data["items"] = [{"kind": "income", "type": "pension", "member": 0, "amount_fen": 30_000}]
+    household = register_household(bureau, data)
+    with tenant_context(bureau.id):
+        decide(household, date(2026, 11, 10), None)
+        db.session.commit()
     return {
         "tenant": tenant,
         "objects": {
@@ -77,6 +95,9 @@ def foreign(db):
             Service: published,
             Project: project,
             TaxonomyTerm: db.session.get(TaxonomyTerm, "care"),
+            Household: household,
+            Member: household.members[0],
+            EconomicItem: household.items[0],
             # Public policy, shared on purpose: A's jurisdiction's pack.
             PolicyPackVersion: db.session.scalar(
                 select(PolicyPackVersion).where(PolicyPackVersion.jurisdiction == "changjiang")
@@ -96,6 +117,13 @@ def foreign(db):
             project.title,
             project.status,
             project.funds_raised_fen,
+            # What the household routes change.
+            household.address,
+            household.next_review_on,
+            household.members[0].name,
+            household.items[0].amount_fen,
+            len(household.items),
+            db.session.scalar(select(func.count(Decision.id))),
         ),
     }
 

@@ -24,10 +24,10 @@ def setup(demo: bool) -> None:
     if current_app.config["AIDBRIDGE_ENV"] == "embedded":
         from pathlib import Path
 
-        from aidbridge.config import write_embedded_secret
+        from aidbridge.config import write_embedded_keys
 
-        if write_embedded_secret(Path(current_app.config["INSTANCE_DIR"])):
-            click.echo("wrote a random session key to instance/secret_key")
+        for name in write_embedded_keys(Path(current_app.config["INSTANCE_DIR"])):
+            click.echo(f"wrote a random key to instance/{name}")
     upgrade()
     _load_areas()
     if demo:

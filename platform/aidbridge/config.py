@@ -15,6 +15,7 @@ from pathlib import Path
 
 MIN_SECRET_LENGTH = 32
 SECRET_FILE = "secret_key"
+PII_KEY_FILE = "pii_key"
 
 
 class ConfigError(RuntimeError):
@@ -31,25 +32,56 @@ def database_url(url: str | None, instance_dir: Path) -> str:
     return url
 
 
+def _new_pii_key() -> str:
+    from cryptography.fernet import Fernet
+
+    return Fernet.generate_key().decode()
+
+
+def _check_pii_key(key: str) -> None:
+    from cryptography.fernet import Fernet
+
+    try:
+        Fernet(key)
+    except (ValueError, TypeError):
+        raise ConfigError(
+            "PII_KEY must be a Fernet key (32 url-safe base64-encoded bytes), e.g. "
+            "`python -c 'from cryptography.fernet import Fernet; "
+            "print(Fernet.generate_key().decode())'`"
+        ) from None
+
+
+# The embedded mode's keys, written by ``flask setup`` into instance/ (never a constant:
+# a known session key lets anyone forge a session, a known PII key opens every ID number).
+EMBEDDED_KEYS = {SECRET_FILE: lambda: secrets.token_hex(32), PII_KEY_FILE: _new_pii_key}
+
+
+def _read_key(instance_dir: Path, name: str) -> str | None:
+    try:
+        return (instance_dir / name).read_text().strip() or None
+    except OSError:
+        return None
+
+
 def embedded_secret(instance_dir: Path) -> str:
     """The embedded mode's session key: the one ``flask setup`` wrote, or else a random
-    one for this process. Never a constant: a known key lets anyone forge a session."""
-    try:
-        return (instance_dir / SECRET_FILE).read_text().strip()
-    except OSError:
-        return secrets.token_hex(32)
+    one for this process."""
+    return _read_key(instance_dir, SECRET_FILE) or secrets.token_hex(32)
 
 
-def write_embedded_secret(instance_dir: Path) -> bool:
-    """Create the embedded key file (owner-only) unless it exists; True if written."""
-    path = instance_dir / SECRET_FILE
-    if path.exists():
-        return False
-    instance_dir.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "w") as handle:
-        handle.write(secrets.token_hex(32))
-    return True
+def write_embedded_keys(instance_dir: Path) -> list[str]:
+    """Create the embedded key files (owner-only) that do not exist; the names written."""
+    written = []
+    for name, make in EMBEDDED_KEYS.items():
+        path = instance_dir / name
+        if path.exists():
+            continue
+        instance_dir.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(make())
+        written.append(name)
+    return written
 
 
 def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
@@ -76,19 +108,29 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
                 f"{MIN_SECRET_LENGTH} characters, e.g. "
                 "`python -c 'import secrets; print(secrets.token_hex(32))'`."
             )
-        for name, why in (("DATABASE_URL", "PostgreSQL"), ("REDIS_URL", "the job queues")):
+        needed = (
+            ("DATABASE_URL", "PostgreSQL"),
+            ("REDIS_URL", "the job queues"),
+            ("PII_KEY", "encrypting ID and phone numbers"),
+        )
+        for name, why in needed:
             if not env.get(name):
                 raise ConfigError(f"AIDBRIDGE_ENV=production needs {name} ({why}).")
 
     if not secret:
         secret = embedded_secret(instance_dir)
 
+    # Without it (embedded mode before `flask setup`) nothing personal can be stored.
+    pii_key = env.get("PII_KEY") or _read_key(instance_dir, PII_KEY_FILE)
+    if pii_key:
+        _check_pii_key(pii_key)
     redis_url = env.get("REDIS_URL") or None
     secure_cookies = _flag(env, "SESSION_COOKIE_SECURE", production)
     return {
         "AIDBRIDGE_ENV": mode,
         "INSTANCE_DIR": str(instance_dir),
         "SECRET_KEY": secret,
+        "PII_KEY": pii_key,
         "SQLALCHEMY_DATABASE_URI": database_url(env.get("DATABASE_URL"), instance_dir),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": redis_url,
@@ -112,6 +154,8 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
         # Published listings not verified for this many days are flagged to their owner.
         "POOL_STALE_AFTER_DAYS": int(env.get("POOL_STALE_AFTER_DAYS", "180")),
+        # A household's review is "due" this many days before its date.
+        "REVIEW_NOTICE_DAYS": int(env.get("REVIEW_NOTICE_DAYS", "30")),
         "API_PAGE_SIZE": 50,
         "API_MAX_PAGE_SIZE": 200,
     }

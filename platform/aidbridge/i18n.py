@@ -58,6 +58,14 @@ PARAMETRISED = (
         N_("must use upper-case letters: '%(char)s'"),
     ),
     (
+        re.compile(r"^already registered in household (?P<household>\d+)$"),
+        N_("already registered in household %(household)s"),
+    ),
+    (
+        re.compile(r"^already registered by another bureau: (?P<bureau>.*)$"),
+        N_("already registered by another bureau: %(bureau)s"),
+    ),
+    (
         re.compile(r"^not available to this organisation: (?P<roles>.*)$"),
         N_("not available to this organisation: %(roles)s"),
     ),

@@ -110,6 +110,13 @@ class ExpenditureType(StrEnum):
     other = "other"
 
 
+class Sex(StrEnum):
+    """As a resident ID number records it (the 17th digit: odd for men)."""
+
+    male = "male"
+    female = "female"
+
+
 class Relation(StrEnum):
     """Relation to the head of the household."""
 

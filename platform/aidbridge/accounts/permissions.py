@@ -13,6 +13,8 @@ class Permission(StrEnum):
     manage_tenants = "manage_tenants"
     use_api = "use_api"
     publish_policy = "publish_policy"
+    register_households = "register_households"
+    read_personal_data = "read_personal_data"
 
 
 GRANTS: dict[Permission, frozenset[Role]] = {
@@ -21,6 +23,16 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.manage_tenants: frozenset({Role.operator}),
     Permission.use_api: frozenset(Role),
     Permission.publish_policy: frozenset({Role.operator}),
+    Permission.register_households: frozenset({Role.admin, Role.caseworker, Role.assessor}),
+    # Seeing an ID or phone number in full (each time audited, ALL-OV-3).
+    Permission.read_personal_data: frozenset({Role.caseworker, Role.assessor}),
+}
+
+# Permissions that only some kinds of tenant have, whatever the role: households are
+# registered and kept by government bureaus.
+TENANT_TYPES: dict[Permission, frozenset[TenantType]] = {
+    Permission.register_households: frozenset({TenantType.bureau}),
+    Permission.read_personal_data: frozenset({TenantType.bureau}),
 }
 
 # Roles a tenant of each type may grant to its users.
@@ -34,5 +46,8 @@ ASSIGNABLE_ROLES: dict[TenantType, frozenset[Role]] = {
 
 def can(user, permission: Permission) -> bool:
     if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    kinds = TENANT_TYPES.get(permission)
+    if kinds is not None and user.tenant.type not in kinds:
         return False
     return bool(user.roles & GRANTS[permission])

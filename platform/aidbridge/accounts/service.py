@@ -237,9 +237,14 @@ def update_user(tenant: Tenant, user: User, data: dict, actor: User | None) -> U
     for name in ("full_name", "email"):
         if name in data:
             setattr(user, name, data[name])
-    old, new = audit.changes(before, user_snapshot(user))
-    if new:
-        audit.record("user.updated", "user", user.id, tenant_id=tenant.id, before=old, after=new)
+    audit.record_changes(
+        "user.updated",
+        "user",
+        user.id,
+        tenant_id=tenant.id,
+        before=before,
+        after=user_snapshot(user),
+    )
     db.session.flush()
     return user
 

@@ -53,6 +53,16 @@ def changes(before: dict, after: dict) -> tuple[dict, dict]:
     return {k: before.get(k) for k in keys}, {k: after[k] for k in keys}
 
 
+def record_changes(
+    action: str, target_type: str, target_id: Any, *, tenant_id: int, before: dict, after: dict
+) -> AuditEvent | None:
+    """Record what changed between two snapshots of an object; nothing if nothing did."""
+    old, new = changes(before, after)
+    if not new:
+        return None
+    return record(action, target_type, target_id, tenant_id=tenant_id, before=old, after=new)
+
+
 def events_query(action: str | None = None, target_type: str | None = None):
     """The current tenant's log, newest first (scoping is automatic)."""
     query = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())

@@ -1,0 +1,2 @@
+"""Households: registration, economic facts, classification decisions (and, next,
+assessments and reviews)."""

@@ -1,0 +1,213 @@
+"""API routes: a bureau's households, their members, facts and decisions."""
+
+from __future__ import annotations
+
+from flask_login import current_user
+
+from aidbridge.accounts.permissions import Permission
+from aidbridge.api import endpoint
+from aidbridge.clock import local_today
+from aidbridge.households import service
+from aidbridge.households.models import EconomicItem, Household, Member
+from aidbridge.households.schemas import (
+    DecisionInputSchema,
+    DecisionSchema,
+    HouseholdChangeSchema,
+    HouseholdDetailSchema,
+    HouseholdQuery,
+    HouseholdSchema,
+    ItemChangeSchema,
+    ItemInputSchema,
+    ItemSchema,
+    MemberChangeSchema,
+    MemberInputSchema,
+    MemberSchema,
+    RegistrationSchema,
+    RevealedSchema,
+)
+from aidbridge.schemas import PageQuery
+
+TAG = "households"
+KEEP = Permission.register_households
+HOUSEHOLD = {"household_id": Household}
+MEMBER = {**HOUSEHOLD, "member_id": Member}
+ITEM = {**HOUSEHOLD, "item_id": EconomicItem}
+
+
+@endpoint(
+    "/households",
+    summary="Your households, filtered by area, outcome, review date or ID number",
+    tag=TAG,
+    query=HouseholdQuery,
+    response=HouseholdSchema,
+    many=True,
+    permission=KEEP,
+)
+def list_households(args):
+    return service.households_query(args, local_today())
+
+
+@endpoint(
+    "/households",
+    "POST",
+    summary="Register a household with its members and economic facts",
+    tag=TAG,
+    body=RegistrationSchema,
+    response=HouseholdDetailSchema,
+    status=201,
+    permission=KEEP,
+    errors=(409,),
+)
+def register_household(data):
+    return service.register(current_user.tenant, data)
+
+
+@endpoint(
+    "/households/<int:household_id>",
+    summary="A household with its members (numbers masked) and facts",
+    tag=TAG,
+    response=HouseholdDetailSchema,
+    permission=KEEP,
+    load=HOUSEHOLD,
+)
+def get_household(household):
+    return household
+
+
+@endpoint(
+    "/households/<int:household_id>",
+    "PATCH",
+    summary="Change a household's address, phone, authorisation or flags",
+    tag=TAG,
+    body=HouseholdChangeSchema,
+    response=HouseholdDetailSchema,
+    permission=KEEP,
+    load=HOUSEHOLD,
+)
+def update_household(household, data):
+    return service.update_household(current_user.tenant, household, data)
+
+
+@endpoint(
+    "/households/<int:household_id>/phone",
+    summary="The household's phone number in full (the reading is logged)",
+    tag=TAG,
+    response=RevealedSchema,
+    permission=Permission.read_personal_data,
+    load=HOUSEHOLD,
+)
+def reveal_phone(household):
+    return {"value": service.reveal_phone(household)}
+
+
+@endpoint(
+    "/households/<int:household_id>/members",
+    "POST",
+    summary="Add a member",
+    tag=TAG,
+    body=MemberInputSchema,
+    response=MemberSchema,
+    status=201,
+    permission=KEEP,
+    load=HOUSEHOLD,
+    errors=(409,),
+)
+def add_member(household, data):
+    return service.add_member(household, data)
+
+
+@endpoint(
+    "/households/<int:household_id>/members/<int:member_id>",
+    "PATCH",
+    summary="Change a member",
+    tag=TAG,
+    body=MemberChangeSchema,
+    response=MemberSchema,
+    permission=KEEP,
+    load=MEMBER,
+    errors=(409,),
+)
+def update_member(household, member, data):
+    return service.update_member(service.part_of(household, member), data)
+
+
+@endpoint(
+    "/households/<int:household_id>/members/<int:member_id>/id-number",
+    summary="A member's ID number in full (the reading is logged)",
+    tag=TAG,
+    response=RevealedSchema,
+    permission=Permission.read_personal_data,
+    load=MEMBER,
+)
+def reveal_id_number(household, member):
+    return {"value": service.reveal_id_number(service.part_of(household, member))}
+
+
+@endpoint(
+    "/households/<int:household_id>/items",
+    "POST",
+    summary="Record an income, a rigid expenditure or a property item",
+    tag=TAG,
+    body=ItemInputSchema,
+    response=ItemSchema,
+    status=201,
+    permission=KEEP,
+    load=HOUSEHOLD,
+)
+def add_item(household, data):
+    return service.add_item(household, data)
+
+
+@endpoint(
+    "/households/<int:household_id>/items/<int:item_id>",
+    "PATCH",
+    summary="Change an item's amount, dates or note (end it with ends_on)",
+    tag=TAG,
+    body=ItemChangeSchema,
+    response=ItemSchema,
+    permission=KEEP,
+    load=ITEM,
+)
+def update_item(household, item, data):
+    return service.update_item(service.part_of(household, item), data)
+
+
+@endpoint(
+    "/households/<int:household_id>/items/<int:item_id>",
+    "DELETE",
+    summary="Remove an item recorded in error",
+    tag=TAG,
+    permission=KEEP,
+    load=ITEM,
+)
+def remove_item(household, item):
+    service.remove_item(service.part_of(household, item))
+
+
+@endpoint(
+    "/households/<int:household_id>/decisions",
+    "POST",
+    summary="Classify the household under the policy pack in force on a date",
+    tag=TAG,
+    body=DecisionInputSchema,
+    response=DecisionSchema,
+    status=201,
+    permission=KEEP,
+    load=HOUSEHOLD,
+)
+def decide(household, data):
+    return service.decide(household, data["decided_on"], current_user)
+
+
+@endpoint(
+    "/households/<int:household_id>/decisions",
+    summary="The household's decisions, latest first, each with its rule trace",
+    tag=TAG,
+    query=PageQuery,
+    response=DecisionSchema,
+    many=True,
+    permission=KEEP,
+    load=HOUSEHOLD,
+)
+def list_decisions(household, args):
+    return service.decisions_query(household)

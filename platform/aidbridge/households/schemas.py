@@ -1,0 +1,302 @@
+"""Schemas for households, members, economic facts and decisions. Pure: no queries.
+
+Input money is integer fen, as everywhere in the API; dates not in the future are
+judged against the platform's local today.
+"""
+
+from __future__ import annotations
+
+from flask_babel import gettext
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from aidbridge.clock import local_today
+from aidbridge.households.models import ITEM_TYPES, ItemKind, trace_text
+from aidbridge.i18n import N_
+from aidbridge.pool.schemas import AREA_CODE
+from aidbridge.resident_id import ResidentIdError, parse_resident_id
+from aidbridge.schemas import ID, InputSchema, all_optional
+from aidbridge.vocab import (
+    DisabilityType,
+    EmploymentStatus,
+    LabourCapacity,
+    Relation,
+    SchoolStage,
+    SelfCare,
+    Setting,
+    Supporter,
+)
+
+MAX_MEMBERS = 30
+FEN = validate.Range(min=0, max=10**12, error=N_("an amount in fen, not negative"))
+PHONE = validate.Regexp(
+    r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$",
+    error=N_("a mobile number of 11 digits or a landline such as 0513-85123456"),
+)
+
+
+class ResidentIdField(fields.String):
+    """A resident ID number, loaded as :class:`~aidbridge.resident_id.ResidentId`."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            return parse_resident_id(text, local_today())
+        except ResidentIdError as exc:
+            raise ValidationError(str(exc)) from None
+
+
+def _not_future(day) -> None:
+    if day > local_today():
+        raise ValidationError(N_("cannot be in the future"))
+
+
+class MemberInputSchema(InputSchema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    id_number = ResidentIdField(required=True)
+    relation = fields.Enum(Relation, required=True)
+    labour_capacity = fields.Enum(LabourCapacity, required=True)
+    employment = fields.Enum(EmploymentStatus, required=True)
+    school_stage = fields.Enum(SchoolStage, load_default=None, allow_none=True)
+    disability_type = fields.Enum(DisabilityType, load_default=None, allow_none=True)
+    disability_grade = fields.Integer(
+        load_default=None, allow_none=True, validate=validate.Range(min=1, max=4)
+    )
+    major_illness = fields.Boolean(load_default=False)
+    self_care = fields.Enum(SelfCare, load_default=SelfCare.self_care)
+    supporter = fields.Enum(Supporter, load_default=Supporter.able)
+    institutional_care = fields.Boolean(load_default=False)
+    applies_individually = fields.Boolean(load_default=False)
+
+    @validates_schema(skip_on_field_errors=True)
+    def _disability(self, data, **kwargs):
+        if "disability_type" not in data and "disability_grade" not in data:
+            return  # a change that leaves the disability alone
+        has_type = data.get("disability_type") is not None
+        has_grade = data.get("disability_grade") is not None
+        if has_type and not has_grade:
+            raise ValidationError(
+                N_("give the grade with the type of disability"), "disability_grade"
+            )
+        if has_grade and not has_type:
+            raise ValidationError(
+                N_("give the type with the grade of disability"), "disability_type"
+            )
+
+
+# Changing a member: only the fields sent; the disability is changed as a pair.
+MemberChangeSchema = all_optional(MemberInputSchema, "MemberChangeSchema")
+
+
+class _ItemFields(InputSchema):
+    kind = fields.Enum(ItemKind, required=True)
+    type = fields.String(required=True, validate=validate.Length(min=1, max=30))
+    # Income and expenditure: per month; property: its value.
+    amount_fen = fields.Integer(required=True, validate=FEN)
+    # Default: the household's registration date.
+    starts_on = fields.Date(load_default=None, allow_none=True)
+    ends_on = fields.Date(load_default=None, allow_none=True)
+    note = fields.String(load_default="", validate=validate.Length(max=200))
+
+    @validates_schema(skip_on_field_errors=True)
+    def _type_and_dates(self, data, **kwargs):
+        kinds = ITEM_TYPES[data["kind"]]
+        if data["type"] not in set(kinds):
+            raise ValidationError(f"Must be one of: {', '.join(kinds)}.", "type")
+        starts, ends = data.get("starts_on"), data.get("ends_on")
+        if starts and ends and ends < starts:
+            raise ValidationError(N_("cannot be before the start"), "ends_on")
+
+
+class RegistrationItemSchema(_ItemFields):
+    """An item sent with a new household: its member is named by position in ``members``."""
+
+    member = fields.Integer(
+        load_default=None, allow_none=True, validate=validate.Range(min=0, max=MAX_MEMBERS - 1)
+    )
+
+
+class ItemInputSchema(_ItemFields):
+    member_id = fields.Integer(load_default=None, allow_none=True, validate=ID)
+
+
+class ItemChangeSchema(InputSchema):
+    amount_fen = fields.Integer(validate=FEN)
+    starts_on = fields.Date()
+    ends_on = fields.Date(allow_none=True)
+    note = fields.String(validate=validate.Length(max=200))
+
+
+class HouseholdChangeSchema(InputSchema):
+    area_code = fields.String(validate=AREA_CODE)
+    address = fields.String(validate=validate.Length(min=1, max=300))
+    setting = fields.Enum(Setting)
+    phone = fields.String(allow_none=True, validate=PHONE)
+    checks_authorised_on = fields.Date(allow_none=True, validate=_not_future)
+    emergency = fields.Boolean()
+    exit_requested = fields.Boolean()
+    # Set by decisions; given by hand when a household comes from an earlier register.
+    next_review_on = fields.Date(allow_none=True)
+
+
+class RegistrationSchema(HouseholdChangeSchema):
+    area_code = fields.String(required=True, validate=AREA_CODE)
+    address = fields.String(required=True, validate=validate.Length(min=1, max=300))
+    setting = fields.Enum(Setting, required=True)
+    phone = fields.String(load_default=None, allow_none=True, validate=PHONE)
+    checks_authorised_on = fields.Date(load_default=None, allow_none=True, validate=_not_future)
+    emergency = fields.Boolean(load_default=False)
+    exit_requested = fields.Boolean(load_default=False)
+    next_review_on = fields.Date(load_default=None, allow_none=True)
+    # Default: today.
+    registered_on = fields.Date(load_default=None, allow_none=True, validate=_not_future)
+    members = fields.List(
+        fields.Nested(MemberInputSchema),
+        required=True,
+        validate=validate.Length(min=1, max=MAX_MEMBERS),
+    )
+    items = fields.List(fields.Nested(RegistrationItemSchema), load_default=list)
+
+    @validates_schema(skip_on_field_errors=True)
+    def _household(self, data, **kwargs):
+        errors: dict[str, list[str]] = {}
+        members = data["members"]
+        heads = [i for i, m in enumerate(members) if m["relation"] is Relation.head]
+        if len(heads) != 1:
+            errors["members"] = [N_("exactly one member is the head of the household")]
+        seen: dict[str, int] = {}
+        for index, member in enumerate(members):
+            number = member["id_number"].number
+            if number in seen:
+                errors[f"members.{index}.id_number"] = [N_("the same person is listed twice")]
+            seen.setdefault(number, index)
+        for index, item in enumerate(data["items"]):
+            message = _member_reference(item["kind"], item["member"], len(members))
+            if message:
+                errors[f"items.{index}.member"] = [message]
+        registered = data.get("registered_on") or local_today()
+        review = data.get("next_review_on")
+        if review is not None and review < registered:
+            errors["next_review_on"] = [N_("cannot be before the registration")]
+        if errors:
+            raise ValidationError(errors)
+
+
+def _member_reference(kind: ItemKind, member: int | None, count: int) -> str | None:
+    if kind is ItemKind.income and member is None:
+        return N_("an income belongs to a member")
+    if kind is not ItemKind.income and member is not None:
+        return N_("only an income belongs to a member")
+    if member is not None and member >= count:
+        return N_("no member at this position")
+    return None
+
+
+class DecisionInputSchema(InputSchema):
+    # Default: today.
+    decided_on = fields.Date(load_default=None, allow_none=True, validate=_not_future)
+
+
+class HouseholdQuery(InputSchema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
+    per_page = fields.Integer(load_default=None, validate=validate.Range(min=1, max=100_000))
+    area_code = fields.String(load_default=None, validate=AREA_CODE)
+    outcome = fields.String(load_default=None)
+    review = fields.String(load_default=None, validate=validate.OneOf(["due", "overdue"]))
+    # Exact lookup of a person by ID number (compared by its keyed hash).
+    id_number = ResidentIdField(load_default=None)
+
+
+# --- output --------------------------------------------------------------------------------
+
+
+class MemberSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    id_number = fields.String(attribute="id_number_masked")
+    birth_date = fields.Date()
+    sex = fields.String()
+    relation = fields.String()
+    labour_capacity = fields.String()
+    employment = fields.String()
+    school_stage = fields.String()
+    disability_type = fields.String()
+    disability_grade = fields.Integer()
+    major_illness = fields.Boolean()
+    self_care = fields.String()
+    supporter = fields.String()
+    institutional_care = fields.Boolean()
+    applies_individually = fields.Boolean()
+
+
+class ItemSchema(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    type = fields.String()
+    member_id = fields.Integer()
+    amount_fen = fields.Integer()
+    starts_on = fields.Date()
+    ends_on = fields.Date()
+    note = fields.String()
+
+
+class HouseholdSchema(Schema):
+    id = fields.Integer()
+    jurisdiction = fields.String()
+    area_code = fields.String()
+    area_name = fields.String(attribute="area.name")
+    address = fields.String()
+    setting = fields.String()
+    phone = fields.String(attribute="phone_masked")
+    head_name = fields.Function(lambda h: h.head.name if h.head else None)
+    member_count = fields.Function(lambda h: len(h.members))
+    registered_on = fields.Date()
+    checks_authorised_on = fields.Date()
+    emergency = fields.Boolean()
+    exit_requested = fields.Boolean()
+    outcomes = fields.Function(lambda h: sorted(h.outcomes))
+    benefit_fen = fields.Integer()
+    next_review_on = fields.Date()
+
+
+class HouseholdDetailSchema(HouseholdSchema):
+    members = fields.List(fields.Nested(MemberSchema))
+    items = fields.List(fields.Nested(ItemSchema))
+
+
+class RevealedSchema(Schema):
+    """A number in full: given only on its own request, and logged."""
+
+    value = fields.String()
+
+
+class StepSchema(Schema):
+    rule = fields.String()
+    held = fields.Boolean(allow_none=True)
+    member_id = fields.Function(lambda s: int(s["member"]) if s.get("member") else None)
+    text = fields.Function(lambda s: trace_text(s, gettext))
+
+
+class DecisionSchema(Schema):
+    id = fields.Integer()
+    household_id = fields.Integer()
+    pack = fields.String(attribute="pack_version.name")
+    decided_on = fields.Date()
+    outcomes = fields.Function(lambda d: sorted(d.outcomes))
+    benefit_fen = fields.Integer()
+    standard_fen = fields.Integer()
+    member_count = fields.Integer()
+    counted_income_fen = fields.Integer()
+    assessed_income_fen = fields.Integer()
+    review_months = fields.Integer()
+    next_review_on = fields.Date()
+    gradual_exit_since = fields.Date()
+    member_outcomes = fields.List(fields.Dict())
+    entitlements = fields.Function(
+        lambda d: [
+            {"member_id": e["member_id"], "rule": e["rule"], "text": trace_text(e, gettext)}
+            for e in d.entitlements
+        ]
+    )
+    steps = fields.List(fields.Nested(StepSchema))
+    decided_at = fields.DateTime()
+    decided_by = fields.String(attribute="decided_by.full_name")

@@ -1,0 +1,544 @@
+"""Registering households, keeping their facts, and deciding their categories.
+
+Views pass validated data (see ``schemas``); everything that needs the database
+or another context is judged here and refused with the field it concerns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
+
+from aidbridge import personal_data
+from aidbridge.accounts.models import Tenant
+from aidbridge.areas.models import Area, AreaLevel
+from aidbridge.areas.service import within
+from aidbridge.audit import service as audit
+from aidbridge.clock import local_today
+from aidbridge.db import has_flag
+from aidbridge.errors import Conflict, InvalidInput, NotFound
+from aidbridge.extensions import db
+from aidbridge.households.models import Decision, EconomicItem, Household, ItemKind, Member
+from aidbridge.i18n import N_
+from aidbridge.policy import facts as f
+from aidbridge.policy.classify import classify
+from aidbridge.policy.service import pack_in_force
+from aidbridge.resident_id import ResidentId
+from aidbridge.tenancy import all_tenants
+
+MEMBER_FIELDS = (
+    "name",
+    "relation",
+    "labour_capacity",
+    "employment",
+    "school_stage",
+    "disability_type",
+    "disability_grade",
+    "major_illness",
+    "self_care",
+    "supporter",
+    "institutional_care",
+    "applies_individually",
+)
+HOUSEHOLD_FIELDS = ("address", "setting", "checks_authorised_on", "emergency", "exit_requested")
+
+
+# --- registration ---------------------------------------------------------------------------
+
+
+def register(tenant: Tenant, data: dict) -> Household:
+    """A new household with its members and facts, or nothing if any part is refused."""
+    household = Household(
+        tenant_id=tenant.id,
+        jurisdiction=tenant.policy_pack,
+        registered_on=data["registered_on"] or local_today(),
+        next_review_on=data["next_review_on"],
+        **{name: data[name] for name in HOUSEHOLD_FIELDS},
+    )
+    household.area = _community(tenant, data["area_code"])
+    _set_phone(household, data["phone"])
+    claims = []
+    for index, fields in enumerate(data["members"]):
+        member = Member(tenant_id=tenant.id, jurisdiction=household.jurisdiction)
+        _set_member(member, fields)
+        claims.append((f"members.{index}.id_number", member.id_number_digest, member))
+        household.members.append(member)
+    for index, fields in enumerate(data["items"]):
+        member = household.members[fields["member"]] if fields["member"] is not None else None
+        household.items.append(_item(household, fields, member, f"items.{index}."))
+    with _claiming(household.jurisdiction, claims):
+        db.session.add(household)
+    audit.record(
+        "household.register",
+        "household",
+        household.id,
+        tenant_id=tenant.id,
+        after={"area_code": household.area_code, "members": len(household.members)},
+    )
+    return household
+
+
+def update_household(tenant: Tenant, household: Household, data: dict) -> Household:
+    before = _household_record(household)
+    if "area_code" in data:
+        household.area = _community(tenant, data["area_code"])
+    if "phone" in data:
+        _set_phone(household, data["phone"])
+    for name in (*HOUSEHOLD_FIELDS, "next_review_on"):
+        if name in data:
+            setattr(household, name, data[name])
+    if household.next_review_on and household.next_review_on < household.registered_on:
+        raise InvalidInput.field("next_review_on", N_("cannot be before the registration"))
+    db.session.flush()
+    audit.record_changes(
+        "household.update",
+        "household",
+        household.id,
+        tenant_id=household.tenant_id,
+        before=before,
+        after=_household_record(household),
+    )
+    return household
+
+
+def add_member(household: Household, data: dict) -> Member:
+    member = Member(tenant_id=household.tenant_id, jurisdiction=household.jurisdiction)
+    _set_member(member, data)
+    with _claiming(household.jurisdiction, [("id_number", member.id_number_digest, member)]):
+        household.members.append(member)
+    audit.record(
+        "member.add",
+        "member",
+        member.id,
+        tenant_id=member.tenant_id,
+        after={"household_id": member.household_id},
+    )
+    return member
+
+
+def update_member(member: Member, data: dict) -> Member:
+    before = _member_record(member)
+    if data.get("id_number") is not None:
+        digest = personal_data.digest(data["id_number"].number)
+        with _claiming(member.jurisdiction, [("id_number", digest, member)]):
+            _set_member(member, data)
+    else:
+        _set_member(member, data)
+    audit.record_changes(
+        "member.update",
+        "member",
+        member.id,
+        tenant_id=member.tenant_id,
+        before=before,
+        after=_member_record(member),
+    )
+    return member
+
+
+def part_of(household: Household, part: Member | EconomicItem):
+    """A member or item named in a URL under its household: another household's is a 404."""
+    if part.household_id != household.id:
+        raise NotFound(N_("no such object"))
+    return part
+
+
+def _set_member(member: Member, data: dict) -> None:
+    for name in MEMBER_FIELDS:
+        if name in data:
+            setattr(member, name, data[name])
+    resident: ResidentId | None = data.get("id_number")
+    if resident is not None:
+        sealed = personal_data.seal(resident.number, personal_data.mask_id_number(resident.number))
+        member.id_number_token = sealed.token
+        member.id_number_digest = sealed.digest
+        member.id_number_masked = sealed.masked
+        member.birth_date = resident.birth_date
+        member.sex = resident.sex
+
+
+def _set_phone(household: Household, phone: str | None) -> None:
+    if phone is None:
+        household.phone_token = household.phone_masked = None
+        return
+    sealed = personal_data.seal(phone, personal_data.mask_phone(phone))
+    household.phone_token, household.phone_masked = sealed.token, sealed.masked
+
+
+def _community(tenant: Tenant, code: str) -> Area:
+    area = db.session.get(Area, code)
+    if area is None:
+        raise InvalidInput.field("area_code", N_("no such area"))
+    if area.level is not AreaLevel.community:
+        raise InvalidInput.field("area_code", N_("a household lives in a community"))
+    if not tenant.jurisdiction.contains(area):
+        raise InvalidInput.field("area_code", N_("outside your jurisdiction"))
+    return area
+
+
+# A person claimed by a write: the field that names them, their number's digest, the member.
+Claim = tuple[str, str | None, Member]
+
+
+@contextmanager
+def _claiming(jurisdiction: str, claims: list[Claim]) -> Iterator[None]:
+    """Run the writes that register people, refusing anyone already registered in the
+    jurisdiction. The writes are flushed in a savepoint, so that when another request
+    registered one of them meanwhile, the unique key's refusal is answered like the
+    check's: with the field and where the person is."""
+    _refuse_registered_elsewhere(jurisdiction, claims)
+    try:
+        with db.session.begin_nested():
+            yield
+            db.session.flush()
+    except IntegrityError:
+        _refuse_registered_elsewhere(jurisdiction, claims)
+        raise
+
+
+def _refuse_registered_elsewhere(jurisdiction: str, claims: list[Claim]) -> None:
+    """One person, one household in a jurisdiction: say where the person already is —
+    the household if it is this bureau's, else only which bureau keeps them."""
+    digests = {digest: (field, member) for field, digest, member in claims if digest}
+    if not digests:
+        return
+    with all_tenants(), db.session.no_autoflush:
+        found = db.session.execute(
+            select(Member.id, Member.id_number_digest, Member.household_id, Member.tenant_id)
+            .add_columns(Tenant.name)
+            .join(Tenant, Tenant.id == Member.tenant_id)
+            .where(Member.jurisdiction == jurisdiction, Member.id_number_digest.in_(digests))
+        ).all()
+    errors = {}
+    for row in found:
+        field, member = digests[row.id_number_digest]
+        if row.id == member.id:
+            continue
+        if row.tenant_id == member.tenant_id:
+            errors[field] = [f"already registered in household {row.household_id}"]
+        else:
+            errors[field] = [f"already registered by another bureau: {row.name}"]
+    if errors:
+        raise Conflict(N_("a person is already registered"), errors)
+
+
+def _household_record(household: Household) -> dict:
+    return {
+        "area_code": household.area_code,
+        "phone": household.phone_masked,
+        "next_review_on": _iso(household.next_review_on),
+        **{name: _plain(getattr(household, name)) for name in HOUSEHOLD_FIELDS},
+    }
+
+
+def _member_record(member: Member) -> dict:
+    # The masked number only: the audit log must not become a copy of the register.
+    return {
+        "id_number": member.id_number_masked,
+        **{name: _plain(getattr(member, name)) for name in MEMBER_FIELDS},
+    }
+
+
+def _plain(value):
+    return _iso(value) if isinstance(value, date) else value
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+# --- economic facts ------------------------------------------------------------------------
+
+
+def add_item(household: Household, data: dict) -> EconomicItem:
+    member = None
+    if data["member_id"] is not None:
+        member = next((m for m in household.members if m.id == data["member_id"]), None)
+        if member is None:
+            raise InvalidInput.field("member_id", N_("not a member of this household"))
+    message = _item_member_message(data["kind"], member)
+    if message:
+        raise InvalidInput.field("member_id", message)
+    item = _item(household, data, member)
+    household.items.append(item)
+    db.session.flush()
+    audit.record(
+        "household.item_add",
+        "household",
+        household.id,
+        tenant_id=household.tenant_id,
+        after=_item_record(item),
+    )
+    return item
+
+
+def update_item(item: EconomicItem, data: dict) -> EconomicItem:
+    before = _item_record(item)
+    for name in ("amount_fen", "starts_on", "ends_on", "note"):
+        if name in data:
+            setattr(item, name, data[name])
+    if item.ends_on and item.ends_on < item.starts_on:
+        raise InvalidInput.field("ends_on", N_("cannot be before the start"))
+    db.session.flush()
+    audit.record_changes(
+        "household.item_update",
+        "household",
+        item.household_id,
+        tenant_id=item.tenant_id,
+        before=before,
+        after=_item_record(item),
+    )
+    return item
+
+
+def remove_item(item: EconomicItem) -> None:
+    audit.record(
+        "household.item_remove",
+        "household",
+        item.household_id,
+        tenant_id=item.tenant_id,
+        before=_item_record(item),
+    )
+    item.household.items.remove(item)
+    db.session.flush()
+
+
+def _item(household: Household, data: dict, member: Member | None, prefix="") -> EconomicItem:
+    starts_on = data["starts_on"] or household.registered_on
+    if data["ends_on"] and data["ends_on"] < starts_on:
+        raise InvalidInput.field(f"{prefix}ends_on", N_("cannot be before the start"))
+    return EconomicItem(
+        tenant_id=household.tenant_id,
+        kind=data["kind"],
+        type=data["type"],
+        member=member,
+        amount_fen=data["amount_fen"],
+        starts_on=starts_on,
+        ends_on=data["ends_on"],
+        note=data["note"],
+    )
+
+
+def _item_member_message(kind: ItemKind, member: Member | None) -> str | None:
+    if kind is ItemKind.income and member is None:
+        return N_("an income belongs to a member")
+    if kind is not ItemKind.income and member is not None:
+        return N_("only an income belongs to a member")
+    return None
+
+
+def _item_record(item: EconomicItem) -> dict:
+    return {
+        "item": item.id,
+        "kind": str(item.kind),
+        "type": item.type,
+        "member_id": item.member.id if item.member else None,
+        "amount_fen": item.amount_fen,
+        "starts_on": _iso(item.starts_on),
+        "ends_on": _iso(item.ends_on),
+    }
+
+
+# --- personal data, in full -----------------------------------------------------------------
+
+
+def reveal_id_number(member: Member) -> str:
+    """The member's ID number in full; the reading is logged (ALL-OV-3)."""
+    if member.id_number_token is None:
+        raise NotFound.field("id_number", N_("not recorded yet"))
+    audit.record("member.id_number_read", "member", member.id, tenant_id=member.tenant_id)
+    return personal_data.unseal(member.id_number_token)
+
+
+def reveal_phone(household: Household) -> str:
+    if household.phone_token is None:
+        raise NotFound.field("phone", N_("not recorded yet"))
+    audit.record("household.phone_read", "household", household.id, tenant_id=household.tenant_id)
+    return personal_data.unseal(household.phone_token)
+
+
+# --- lists ---------------------------------------------------------------------------------
+
+
+def households_query(args: dict, today: date):
+    """The bureau's households, newest first, filtered as asked."""
+    query = (
+        select(Household)
+        .options(joinedload(Household.area), selectinload(Household.members))
+        .order_by(Household.id.desc())
+    )
+    if args.get("area_code"):
+        area = db.session.get(Area, args["area_code"])
+        if area is None:
+            raise InvalidInput.field("area_code", N_("no such area"))
+        query = query.join(Household.area).where(within(area))
+    if args.get("outcome"):
+        try:
+            outcome = f.Outcome(args["outcome"])
+        except ValueError:
+            raise InvalidInput.field(
+                "outcome", f"Must be one of: {', '.join(f.Outcome)}."
+            ) from None
+        query = query.where(has_flag(Household.outcomes, outcome))
+    if args.get("review") == "overdue":
+        query = query.where(Household.next_review_on < today)
+    elif args.get("review") == "due":
+        notice = timedelta(days=current_app.config["REVIEW_NOTICE_DAYS"])
+        query = query.where(Household.next_review_on.between(today, today + notice))
+    if args.get("id_number") is not None:
+        digest = personal_data.digest(args["id_number"].number)
+        query = query.where(Household.members.any(Member.id_number_digest == digest))
+    return query
+
+
+# --- decisions -----------------------------------------------------------------------------
+
+
+def decisions_query(household: Household):
+    return (
+        select(Decision)
+        .where(Decision.household_id == household.id)
+        .options(joinedload(Decision.pack_version), joinedload(Decision.decided_by))
+        .order_by(Decision.decided_on.desc(), Decision.id.desc())
+    )
+
+
+def latest_decision(household: Household) -> Decision | None:
+    return db.session.scalars(decisions_query(household).limit(1)).first()
+
+
+def decide(household: Household, on: date | None, actor) -> Decision:
+    """Classify the household on ``on`` (default today) under the pack in force then,
+    and keep the decision. Earlier decisions stay as they were."""
+    on = on or local_today()
+    if on < household.registered_on:
+        raise InvalidInput.field("decided_on", N_("cannot be before the registration"))
+    if household.checks_authorised_on is None or household.checks_authorised_on > on:
+        raise InvalidInput.field(
+            "checks_authorised_on",
+            N_("the household has not authorised the economic checks (ALL-PR-2)"),
+        )
+    missing = {
+        f"members.{i}.id_number": [N_("needed before a decision")]
+        for i, m in enumerate(household.members)
+        if m.birth_date is None
+    }
+    if missing:
+        raise InvalidInput(N_("the household's record is not complete"), missing)
+    last = latest_decision(household)
+    if last is not None and on < last.decided_on:
+        raise InvalidInput.field("decided_on", N_("cannot be before the last decision"))
+    version, pack = pack_in_force(household.jurisdiction, on)
+    result = classify(facts_of(household, last), pack, on)
+    decision = Decision(
+        tenant_id=household.tenant_id,
+        household=household,
+        pack_version=version,
+        decided_on=on,
+        outcomes=result.outcomes,
+        benefit_fen=result.benefit_fen,
+        standard_fen=result.standard_fen,
+        member_count=result.member_count,
+        counted_income_fen=result.counted_income_fen,
+        assessed_income_fen=result.assessed_income_fen,
+        review_months=result.review_months,
+        next_review_on=result.next_review,
+        gradual_exit_since=result.gradual_exit_since,
+        member_outcomes=[
+            {
+                "member_id": int(m.member),
+                "outcome": str(m.outcome),
+                "monthly_fen": m.monthly_fen,
+                "rules": list(m.rules),
+            }
+            for m in result.members
+        ],
+        entitlements=[
+            {"member_id": int(e.member), "rule": e.rule, "message": e.message, "params": e.params}
+            for e in result.entitlements
+        ],
+        steps=[
+            {
+                "rule": s.rule,
+                "held": s.held,
+                "message": s.message,
+                "params": {k: list(v) if isinstance(v, tuple) else v for k, v in s.params.items()},
+                "member": s.member,
+            }
+            for s in result.steps
+        ],
+        decided_by_id=actor.id if actor else None,
+    )
+    db.session.add(decision)
+    household.outcomes = result.outcomes | {m.outcome for m in result.members}
+    household.benefit_fen = result.benefit_fen + sum(m.monthly_fen for m in result.members)
+    household.next_review_on = result.next_review
+    db.session.flush()
+    audit.record(
+        "household.decide",
+        "household",
+        household.id,
+        tenant_id=household.tenant_id,
+        after={
+            "decision": decision.id,
+            "pack": version.name,
+            "outcomes": sorted(household.outcomes),
+            "benefit_fen": household.benefit_fen,
+        },
+    )
+    return decision
+
+
+def facts_of(household: Household, last: Decision | None) -> f.HouseholdFacts:
+    """The household as the engine reads it; members are keyed by their id."""
+    members = tuple(
+        f.Member(
+            key=str(m.id),
+            birth_date=m.birth_date,
+            labour_capacity=m.labour_capacity,
+            employment=m.employment,
+            school_stage=m.school_stage,
+            disability_type=m.disability_type,
+            disability_grade=m.disability_grade,
+            major_illness=m.major_illness,
+            self_care=m.self_care,
+            supporter=m.supporter,
+            institutional_care=m.institutional_care,
+            applies_individually=m.applies_individually,
+        )
+        for m in household.members
+    )
+    by_kind: dict[ItemKind, list] = {kind: [] for kind in ItemKind}
+    for item in household.items:
+        dates = {"start": item.starts_on, "end": item.ends_on, "type": item.typed}
+        if item.kind is ItemKind.income:
+            fact = f.Income(member=str(item.member.id), monthly_fen=item.amount_fen, **dates)
+        elif item.kind is ItemKind.expenditure:
+            fact = f.Expenditure(monthly_fen=item.amount_fen, **dates)
+        else:
+            fact = f.Property(value_fen=item.amount_fen, **dates)
+        by_kind[item.kind].append(fact)
+    prior = None
+    if last is not None:
+        prior = f.Prior(
+            decided_on=last.decided_on,
+            outcomes=last.outcomes,
+            benefit_fen=last.benefit_fen,
+            member_count=last.member_count,
+            gradual_exit_since=last.gradual_exit_since,
+        )
+    return f.HouseholdFacts(
+        setting=household.setting,
+        members=members,
+        incomes=tuple(by_kind[ItemKind.income]),
+        expenditures=tuple(by_kind[ItemKind.expenditure]),
+        properties=tuple(by_kind[ItemKind.property]),
+        emergency=household.emergency,
+        exit_requested=household.exit_requested,
+        prior=prior,
+    )

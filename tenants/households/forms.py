@@ -1,0 +1,58 @@
+"""Forms for households. Field names follow the API's schemas (a member's fields are
+``members_0_…`` in registration) so that the schema's messages land on them."""
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, SelectField, StringField
+
+from tenants.provider.forms import ChoiceField
+
+
+def _member_fields(prefix: str = "") -> dict:
+    return {
+        f"{prefix}name": StringField(),
+        f"{prefix}id_number": StringField(),
+        f"{prefix}relation": ChoiceField(),
+        f"{prefix}labour_capacity": ChoiceField(),
+        f"{prefix}employment": ChoiceField(),
+        f"{prefix}school_stage": ChoiceField(),
+        f"{prefix}disability_type": ChoiceField(),
+        f"{prefix}disability_grade": ChoiceField(),
+        f"{prefix}major_illness": BooleanField(),
+        f"{prefix}self_care": ChoiceField(),
+        f"{prefix}supporter": ChoiceField(),
+        f"{prefix}institutional_care": BooleanField(),
+        f"{prefix}applies_individually": BooleanField(),
+    }
+
+
+class HouseholdForm(FlaskForm):
+    area_code = ChoiceField()
+    address = StringField()
+    setting = ChoiceField()
+    phone = StringField()
+    checks_authorised_on = DateField()
+    emergency = BooleanField()
+    exit_requested = BooleanField()
+    next_review_on = DateField()
+
+
+RegistrationForm = type(
+    "RegistrationForm",
+    (HouseholdForm,),
+    {"registered_on": DateField(), **_member_fields("members_0_")},
+)
+MemberForm = type("MemberForm", (FlaskForm,), _member_fields())
+
+
+class ItemForm(FlaskForm):
+    # "kind:type", e.g. "income:wages" (one list, grouped by kind).
+    type = SelectField(validate_choice=False)
+    member_id = ChoiceField()
+    amount = StringField()
+    starts_on = DateField()
+    ends_on = DateField()
+    note = StringField()
+
+
+class DecisionForm(FlaskForm):
+    decided_on = DateField()

@@ -1,0 +1,134 @@
+"""Households in the pages: a caseworker registers, records facts, classifies and reads
+the rule trace; numbers are masked until asked for, and each reading is logged."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from aidbridge.accounts.models import Role, TenantType
+from aidbridge.audit.models import AuditEvent
+from aidbridge.households.models import Household
+
+from factories import make_tenant, make_user, resident_id, sign_in
+
+BORN = date(1976, 3, 15)
+
+
+@pytest.fixture
+def bureau(db):
+    return make_tenant(TenantType.bureau, name="南通市崇川区民政局")
+
+
+@pytest.fixture
+def worker(client, bureau):
+    user = make_user(bureau, Role.caseworker)
+    sign_in(client, user)
+    return user
+
+
+def _registration(number: str, **fields) -> dict:
+    return {
+        "area_code": "320613001001",
+        "address": "北大街12号3幢201室",
+        "setting": "urban",
+        "phone": "13812345678",
+        "checks_authorised_on": "2026-11-02",
+        "registered_on": "2026-11-02",
+        "members_0_name": "李四",
+        "members_0_id_number": number,
+        "members_0_relation": "head",
+        "members_0_labour_capacity": "full",
+        "members_0_employment": "unemployed",
+        "members_0_self_care": "self_care",
+        "members_0_supporter": "able",
+        **fields,
+    }
+
+
+def _register(client, number: str) -> int:
+    response = client.post("/households/new", data=_registration(number))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return int(re.search(r"/households/(\d+)$", response.headers["Location"]).group(1))
+
+
+def test_a_caseworker_registers_classifies_and_reads_the_trace(client, worker, db):
+    number = resident_id(BORN)
+    form = client.get("/households/new").get_data(as_text=True)
+    assert "登记家庭" in form and "北大街社区" in form
+    household = _register(client, number)
+    page = client.get(f"/households/{household}").get_data(as_text=True)
+    assert "李四" in page and number not in page and number[:4] + "*" * 10 in page
+    assert "138****5678" in page
+
+    recorded = client.post(
+        f"/households/{household}/items",
+        data={"type": "income:pension", "member_id": "", "amount": "500.00"},
+    )
+    assert recorded.status_code == 422  # an income belongs to a member
+    assert "收入须属于某一成员" in recorded.get_data(as_text=True)
+    member = db.session.scalar(select(Household).where(Household.id == household)).members[0]
+    recorded = client.post(
+        f"/households/{household}/items",
+        data={"type": "income:pension", "member_id": str(member.id), "amount": "500.00"},
+    )
+    assert recorded.status_code == 302
+
+    decided = client.post(f"/households/{household}/decisions", data={"decided_on": "2026-11-20"})
+    assert decided.status_code == 302
+    page = client.get(f"/households/{household}").get_data(as_text=True)
+    assert "最低生活保障" in page or "低保" in page
+    assert "ALL-LB-1" in page and "1,020.00" in page
+    assert "¥520.00" in page  # 1,020.00 − 500.00
+    assert "2027-11-20" in page or "2027-05-20" in page  # the next review
+
+    listing = client.get("/households/?review=").get_data(as_text=True)
+    assert "李四" in listing
+
+
+def test_a_number_is_shown_in_full_only_on_request_and_logged(client, worker, db):
+    number = resident_id(BORN)
+    household = _register(client, number)
+    member = db.session.get(Household, household).members[0]
+    page = client.post(f"/households/{household}/members/{member.id}/id-number")
+    assert page.status_code == 200 and number in page.get_data(as_text=True)
+    assert db.session.scalar(
+        select(AuditEvent).where(
+            AuditEvent.action == "member.id_number_read", AuditEvent.target_id == str(member.id)
+        )
+    )
+    assert number not in client.get(f"/households/{household}").get_data(as_text=True)
+
+
+def test_bad_input_is_shown_on_its_field_and_nothing_is_saved(client, worker, db):
+    number = resident_id(BORN)
+    wrong = number[:17] + ("0" if number[17] != "0" else "1")
+    response = client.post("/households/new", data=_registration(wrong))
+    assert response.status_code == 422
+    assert 'data-field="members_0_id_number">校验码错误' in response.get_data(as_text=True)
+    assert (
+        db.session.scalar(select(Household).where(Household.tenant_id == worker.tenant_id)) is None
+    )
+
+    household = _register(client, number)
+    twice = client.post("/households/new", data=_registration(number))
+    assert twice.status_code == 409
+    assert f"已登记在家庭 {household}" in twice.get_data(as_text=True)
+
+    money = client.post(
+        f"/households/{household}/items",
+        data={"type": "property:deposit", "member_id": "", "amount": "USD 300"},
+    )
+    assert money.status_code == 422
+    assert 'data-field="amount">' in money.get_data(as_text=True)
+
+
+def test_monitors_and_providers_have_no_household_pages(client, bureau, db):
+    sign_in(client, make_user(bureau, Role.monitor))
+    assert client.get("/households/").status_code == 403
+    client.post("/sign-out")
+    sign_in(client, make_user(make_tenant(TenantType.agency), Role.caseworker))
+    assert client.get("/households/").status_code == 404
