@@ -341,3 +341,16 @@ def test_an_item_ending_before_its_default_start_is_refused_on_its_field(api):
     response = api("POST", "/households", json=data)
     assert response.status_code == 422
     assert list(response.json["errors"]) == ["items.0.ends_on"]
+
+
+def test_lists_filter_by_outcome_and_review_date(api):
+    decided = api("POST", "/households", json=_pensioner()).json
+    api("POST", f"/households/{decided['id']}/decisions", json={"decided_on": ON})
+    undecided = api("POST", "/households", json=household_data()).json
+    dibao = api("GET", "/households?outcome=dibao").json["items"]
+    assert [h["id"] for h in dibao] == [decided["id"]]
+    bad = api("GET", "/households?outcome=rich")
+    assert bad.status_code == 422 and list(bad.json["errors"]) == ["outcome"]
+    api("PATCH", f"/households/{undecided['id']}", json={"next_review_on": "2026-11-05"})
+    overdue = api("GET", "/households?review=overdue").json["items"]
+    assert [h["id"] for h in overdue] == [undecided["id"]]

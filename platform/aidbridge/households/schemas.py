@@ -12,9 +12,10 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from aidbridge.clock import local_today
 from aidbridge.households.models import ITEM_TYPES, ItemKind, trace_text
 from aidbridge.i18n import N_
+from aidbridge.policy.facts import Outcome
 from aidbridge.pool.schemas import AREA_CODE
 from aidbridge.resident_id import ResidentIdError, parse_resident_id
-from aidbridge.schemas import ID, InputSchema, all_optional
+from aidbridge.schemas import ID, InputSchema, PageQuery, all_optional
 from aidbridge.vocab import (
     DisabilityType,
     EmploymentStatus,
@@ -196,11 +197,9 @@ class DecisionInputSchema(InputSchema):
     decided_on = fields.Date(load_default=None, allow_none=True, validate=_not_future)
 
 
-class HouseholdQuery(InputSchema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100_000))
-    per_page = fields.Integer(load_default=None, validate=validate.Range(min=1, max=100_000))
+class HouseholdQuery(PageQuery):
     area_code = fields.String(load_default=None, validate=AREA_CODE)
-    outcome = fields.String(load_default=None)
+    outcome = fields.Enum(Outcome, load_default=None)
     review = fields.String(load_default=None, validate=validate.OneOf(["due", "overdue"]))
     # Exact lookup of a person by ID number (compared by its keyed hash).
     id_number = ResidentIdField(load_default=None)
