@@ -57,6 +57,8 @@ def _register(client, number: str) -> int:
 
 def test_a_caseworker_registers_classifies_and_reads_the_trace(client, worker, db):
     number = resident_id(BORN)
+    home = client.get("/bureau/").get_data(as_text=True)
+    assert 'href="/households/"' in home and 'href="/households/?review=overdue"' in home
     form = client.get("/households/new").get_data(as_text=True)
     assert "登记家庭" in form and "北大街社区" in form
     household = _register(client, number)
