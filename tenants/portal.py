@@ -59,11 +59,25 @@ def load_form(form, schema: Schema, fields: list[str] | None = None) -> dict | N
 
     Returns the loaded data, or None after putting each message on its field.
     """
+    return load_values(form, schema, form_values(form, schema, names=fields))
+
+
+def load_values(form, schema: Schema, values: dict) -> dict | None:
+    """Load values gathered from a form (nested, renamed…); messages go on its fields."""
     try:
-        return schema.load(form_values(form, schema, names=fields))
+        return schema.load(values)
     except ValidationError as exc:
         put_errors(form, exc.messages)
         return None
+
+
+def query_filters(schema: Schema) -> tuple[dict, dict]:
+    """The query string checked by the API's schema: (filters, errors by field)."""
+    raw = {k: v for k, v in request.args.items() if v != ""}
+    try:
+        return schema.load(raw), {}
+    except ValidationError as exc:
+        return {}, exc.messages
 
 
 def form_values(form, schema: Schema, prefix: str = "", names: list[str] | None = None) -> dict:
@@ -126,13 +140,20 @@ def form_status(form) -> int:
     return g.get("refusal_status") or (422 if form.errors else 200)
 
 
+def require_confirmed() -> None:
+    """A button's POST carries its CSRF token, or it is a bad request (400)."""
+    from tenants.forms import ConfirmForm
+
+    if not ConfirmForm().validate():
+        abort(400)
+
+
 def posted_status(enum):
     """The ``status`` a button posted, as a member of ``enum``; a bad value or a missing
     CSRF token is a 400."""
-    from tenants.forms import ConfirmForm
-
+    require_confirmed()
     status = request.form.get("status")
-    if not ConfirmForm().validate() or status not in set(enum):
+    if status not in set(enum):
         abort(400)
     return enum(status)
 

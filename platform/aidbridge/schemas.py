@@ -48,6 +48,9 @@ MAX_PAGE = 100_000
 # Any id a client sends: a number no row can have is refused before it reaches the
 # database (whose integer keys are 32-bit on PostgreSQL).
 ID = validate.Range(min=1, max=MAX_ID, error=N_("not an id"))
+AREA_CODE = validate.Regexp(r"^\d{6}(\d{3}){0,2}$", error=N_("an area code has 6, 9 or 12 digits"))
+# Money in fen, as every API takes it (stored in BIGINT columns).
+FEN = validate.Range(min=0, max=10**13, error=N_("an amount in fen, not negative"))
 
 
 class PageQuery(InputSchema):

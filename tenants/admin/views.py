@@ -35,6 +35,7 @@ from tenants.portal import (
     form_status,
     load_form,
     make_portal,
+    require_confirmed,
     requires,
 )
 
@@ -133,8 +134,7 @@ def reset_password(user: User):
 @url_objects(user_id=User)
 @requires(Permission.manage_users)
 def set_active(user: User):
-    if not ConfirmForm().validate():
-        abort(400)
+    require_confirmed()
     if request.form.get("active") not in {"0", "1"}:
         abort(400)
     active = request.form["active"] == "1"
@@ -174,8 +174,7 @@ def tokens():
 @portal.post("/tokens/<int:token_id>/revoke")
 @url_objects(token_id=ApiToken)
 def revoke_token(token: ApiToken):
-    if not ConfirmForm().validate():
-        abort(400)
+    require_confirmed()
     service.revoke_token(token, actor=current_user)
     flash_done(_("Token %(name)s revoked.", name=token.name))
     return redirect(url_for("admin.tokens"))

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from flask import abort, redirect, render_template, request, url_for
+from flask import redirect, render_template, request, url_for
 from flask_login import current_user
-from marshmallow import ValidationError
 from sqlalchemy import select
 
 from aidbridge.accounts.models import TenantType
@@ -66,8 +65,10 @@ from tenants.portal import (
     flash_done,
     form_status,
     form_values,
+    load_values,
     make_portal,
-    put_errors,
+    query_filters,
+    require_confirmed,
     requires,
 )
 
@@ -132,31 +133,13 @@ def _item_choices(form, household: Household) -> None:
     ]
 
 
-def _confirmed() -> None:
-    """A button's POST carries its CSRF token, or it is a bad request."""
-    if not ConfirmForm().validate():
-        abort(400)
-
-
-def _load(form, schema, values: dict):
-    try:
-        return schema.load(values)
-    except ValidationError as exc:
-        put_errors(form, exc.messages)
-        return None
-
-
 # --- list ------------------------------------------------------------------------------------
 
 
 @portal.get("/")
 def index():
-    raw = {k: v for k, v in request.args.items() if v != ""}
-    errors, items, total = {}, [], 0
-    try:
-        filters = HouseholdQuery().load(raw)
-    except ValidationError as exc:
-        filters, errors = {}, exc.messages
+    filters, errors = query_filters(HouseholdQuery())
+    items, total = [], 0
     if not errors:
         try:
             query = service.households_query(filters, local_today())
@@ -193,7 +176,7 @@ def register():
         schema = RegistrationSchema()
         values = form_values(form, schema)
         values["members"] = [form_values(form, MemberInputSchema(), prefix="members_0_")]
-        data = _load(form, schema, values)
+        data = load_values(form, schema, values)
         if data is not None:
             try:
                 household = service.register(current_user.tenant, data)
@@ -217,7 +200,7 @@ def edit(household: Household):
         values = form_values(form, HouseholdChangeSchema())
         if not form.phone.data:
             values.pop("phone", None)
-        data = _load(form, HouseholdChangeSchema(), values)
+        data = load_values(form, HouseholdChangeSchema(), values)
         if data is not None:
             try:
                 service.update_household(current_user.tenant, household, data)
@@ -258,7 +241,7 @@ def _member_page(household: Household, member: Member | None):
         values = form_values(form, schema)
         if member is not None and not form.id_number.data:
             values.pop("id_number", None)
-        data = _load(form, schema, values)
+        data = load_values(form, schema, values)
         if data is not None:
             try:
                 if member is None:
@@ -319,7 +302,7 @@ def add_item(household: Household):
             values["amount_fen"] = parse_yuan(form.amount.data or "")
         except MoneyFormatError as exc:
             form.amount.errors = [*form.amount.errors, translate(str(exc))]
-        data = _load(form, ItemInputSchema(), values)
+        data = load_values(form, ItemInputSchema(), values)
         if data is not None and not form.errors:
             try:
                 service.add_item(household, data)
@@ -334,7 +317,7 @@ def add_item(household: Household):
 @portal.post("/<int:household_id>/items/<int:item_id>/remove")
 @url_objects(household_id=Household, item_id=EconomicItem)
 def remove_item(household: Household, item: EconomicItem):
-    _confirmed()
+    require_confirmed()
     service.remove_item(service.part_of(household, item))
     flash_done(_("Removed."))
     return redirect(url_for(".show", household_id=household.id))
@@ -345,7 +328,7 @@ def remove_item(household: Household, item: EconomicItem):
 def decide(household: Household):
     form = DecisionForm()
     if form.validate_on_submit():
-        data = _load(form, DecisionInputSchema(), form_values(form, DecisionInputSchema()))
+        data = load_values(form, DecisionInputSchema(), form_values(form, DecisionInputSchema()))
         if data is not None:
             try:
                 service.decide(household, data["decided_on"], current_user)
@@ -364,7 +347,7 @@ def decide(household: Household):
 @requires(Permission.read_personal_data)
 @url_objects(household_id=Household, member_id=Member)
 def reveal_id_number(household: Household, member: Member):
-    _confirmed()
+    require_confirmed()
     number = service.reveal_id_number(service.part_of(household, member))
     return _show(household, revealed={f"member-{member.id}": number})
 
@@ -373,5 +356,5 @@ def reveal_id_number(household: Household, member: Member):
 @requires(Permission.read_personal_data)
 @url_objects(**HOUSEHOLD)
 def reveal_phone(household: Household):
-    _confirmed()
+    require_confirmed()
     return _show(household, revealed={"phone": service.reveal_phone(household)})

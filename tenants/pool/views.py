@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import render_template, request
 from flask_login import current_user
-from marshmallow import ValidationError
 from sqlalchemy import select
 
 from aidbridge.areas.models import Area, AreaLevel
@@ -20,19 +19,10 @@ from aidbridge.pool.models import Project, Service, TaxonomyTerm
 from aidbridge.pool.schemas import PoolQuery, ProjectQuery
 from aidbridge.tenancy import url_objects
 from aidbridge.vocab import AssistanceCategory
-from tenants.portal import make_portal
+from tenants.portal import make_portal, query_filters
 
 portal = make_portal("pool", None, "/pool")
 PAGE_SIZE = 20
-
-
-def _filters(schema) -> tuple[dict, dict]:
-    """The query string checked by the API's schema: (filters, errors by field)."""
-    raw = {k: v for k, v in request.args.items() if v != ""}
-    try:
-        return schema.load(raw), {}
-    except ValidationError as exc:
-        return {}, exc.messages
 
 
 def _page(query, page: int):
@@ -56,7 +46,7 @@ def _pool_areas():
 
 @portal.get("/")
 def search():
-    filters, errors = _filters(PoolQuery())
+    filters, errors = query_filters(PoolQuery())
     items, total = [], 0
     if not errors:
         try:
@@ -90,7 +80,7 @@ def service_page(service: Service):
 
 @portal.get("/projects")
 def projects():
-    filters, errors = _filters(ProjectQuery())
+    filters, errors = query_filters(ProjectQuery())
     query = pool.projects_visible_to(current_user.tenant, filters.get("dimension"))
     items, total = ([], 0) if errors else _page(query, filters.get("page", 1))
     return render_template(

@@ -54,6 +54,7 @@ from tenants.portal import (
     make_portal,
     posted_status,
     put_errors,
+    require_confirmed,
 )
 from tenants.provider.forms import CapacityForm, ImportForm, ProjectForm, ServiceForm
 
@@ -267,8 +268,7 @@ def set_service_status(service: Service):
 @url_objects(service_id=Service)
 def update_capacity(service: Service):
     """An inline form of the list: the outcome is flashed there, one message a reason."""
-    if not ConfirmForm().validate():
-        abort(400)
+    require_confirmed()
     raw = request.form.get("available", "")
     try:
         data = CapacityUpdateSchema().load({"available": raw} if raw else {})
@@ -286,8 +286,7 @@ def update_capacity(service: Service):
 @portal.post("/services/<int:service_id>/verification")
 @url_objects(service_id=Service)
 def verify_service(service: Service):
-    if not ConfirmForm().validate():
-        abort(400)
+    require_confirmed()
     try:
         pool.verify(service, current_user)
     except ServiceError as error:

@@ -354,3 +354,13 @@ def test_lists_filter_by_outcome_and_review_date(api):
     api("PATCH", f"/households/{undecided['id']}", json={"next_review_on": "2026-11-05"})
     overdue = api("GET", "/households?review=overdue").json["items"]
     assert [h["id"] for h in overdue] == [undecided["id"]]
+
+
+def test_a_property_worth_more_than_21_million_yuan_is_kept_exactly(api):
+    data = _pensioner()
+    data["items"].append({"kind": "property", "type": "real_estate", "amount_fen": 3_500_000_000})
+    response = api("POST", "/households", json=data)
+    assert response.status_code == 201, response.json
+    assert api("GET", f"/households/{response.json['id']}").json["items"][1]["amount_fen"] == (
+        3_500_000_000
+    )

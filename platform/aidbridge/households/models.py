@@ -12,6 +12,7 @@ from enum import StrEnum
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     CheckConstraint,
     ForeignKey,
     Index,
@@ -26,6 +27,7 @@ from aidbridge.areas.models import Area
 from aidbridge.clock import utcnow
 from aidbridge.db import FlagSet, Timestamped, enum_column
 from aidbridge.extensions import db
+from aidbridge.i18n import N_
 from aidbridge.policy.classify import Step
 from aidbridge.policy.facts import Outcome
 from aidbridge.tenancy import TenantOwned
@@ -58,6 +60,15 @@ ITEM_TYPES: dict[ItemKind, type[StrEnum]] = {
     ItemKind.expenditure: ExpenditureType,
     ItemKind.property: PropertyType,
 }
+
+
+def member_rule(kind: ItemKind, has_member: bool) -> str | None:
+    """An income is a member's and nothing else is: the reason when a pair breaks that."""
+    if kind is ItemKind.income and not has_member:
+        return N_("an income belongs to a member")
+    if kind is not ItemKind.income and has_member:
+        return N_("only an income belongs to a member")
+    return None
 
 
 class Household(TenantOwned, Timestamped, db.Model):
@@ -152,7 +163,8 @@ class EconomicItem(TenantOwned, db.Model):
     kind: Mapped[ItemKind] = mapped_column(enum_column(ItemKind, "item_kind", length=12))
     type: Mapped[str] = mapped_column(String(30))
     member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"))
-    amount_fen: Mapped[int]
+    # BIGINT: a property's value passes 2**31 fen (21 million yuan) in a big city.
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
     starts_on: Mapped[date]
     ends_on: Mapped[date | None]
     note: Mapped[str] = mapped_column(String(200), default="")

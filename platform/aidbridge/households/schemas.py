@@ -10,12 +10,11 @@ from flask_babel import gettext
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from aidbridge.clock import local_today
-from aidbridge.households.models import ITEM_TYPES, ItemKind, trace_text
+from aidbridge.households.models import ITEM_TYPES, ItemKind, member_rule, trace_text
 from aidbridge.i18n import N_
 from aidbridge.policy.facts import Outcome
-from aidbridge.pool.schemas import AREA_CODE
 from aidbridge.resident_id import ResidentIdError, parse_resident_id
-from aidbridge.schemas import ID, InputSchema, PageQuery, all_optional
+from aidbridge.schemas import AREA_CODE, FEN, ID, InputSchema, PageQuery, all_optional
 from aidbridge.vocab import (
     DisabilityType,
     EmploymentStatus,
@@ -28,7 +27,6 @@ from aidbridge.vocab import (
 )
 
 MAX_MEMBERS = 30
-FEN = validate.Range(min=0, max=10**12, error=N_("an amount in fen, not negative"))
 PHONE = validate.Regexp(
     r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$",
     error=N_("a mobile number of 11 digits or a landline such as 0513-85123456"),
@@ -127,19 +125,9 @@ class ItemChangeSchema(InputSchema):
     note = fields.String(validate=validate.Length(max=200))
 
 
-class HouseholdChangeSchema(InputSchema):
-    area_code = fields.String(validate=AREA_CODE)
-    address = fields.String(validate=validate.Length(min=1, max=300))
-    setting = fields.Enum(Setting)
-    phone = fields.String(allow_none=True, validate=PHONE)
-    checks_authorised_on = fields.Date(allow_none=True, validate=_not_future)
-    emergency = fields.Boolean()
-    exit_requested = fields.Boolean()
-    # Set by decisions; given by hand when a household comes from an earlier register.
-    next_review_on = fields.Date(allow_none=True)
+class HouseholdFieldsSchema(InputSchema):
+    """A household's own fields, as registered."""
 
-
-class RegistrationSchema(HouseholdChangeSchema):
     area_code = fields.String(required=True, validate=AREA_CODE)
     address = fields.String(required=True, validate=validate.Length(min=1, max=300))
     setting = fields.Enum(Setting, required=True)
@@ -147,7 +135,15 @@ class RegistrationSchema(HouseholdChangeSchema):
     checks_authorised_on = fields.Date(load_default=None, allow_none=True, validate=_not_future)
     emergency = fields.Boolean(load_default=False)
     exit_requested = fields.Boolean(load_default=False)
+    # Set by decisions; given by hand when a household comes from an earlier register.
     next_review_on = fields.Date(load_default=None, allow_none=True)
+
+
+# Changing a household: only the fields sent.
+HouseholdChangeSchema = all_optional(HouseholdFieldsSchema, "HouseholdChangeSchema")
+
+
+class RegistrationSchema(HouseholdFieldsSchema):
     # Default: today.
     registered_on = fields.Date(load_default=None, allow_none=True, validate=_not_future)
     members = fields.List(
@@ -161,17 +157,19 @@ class RegistrationSchema(HouseholdChangeSchema):
     def _household(self, data, **kwargs):
         errors: dict[str, list[str]] = {}
         members = data["members"]
-        heads = [i for i, m in enumerate(members) if m["relation"] is Relation.head]
-        if len(heads) != 1:
+        if [m["relation"] for m in members].count(Relation.head) != 1:
             errors["members"] = [N_("exactly one member is the head of the household")]
-        seen: dict[str, int] = {}
+        seen: set[str] = set()
         for index, member in enumerate(members):
             number = member["id_number"].number
             if number in seen:
                 errors[f"members.{index}.id_number"] = [N_("the same person is listed twice")]
-            seen.setdefault(number, index)
+            seen.add(number)
         for index, item in enumerate(data["items"]):
-            message = _member_reference(item["kind"], item["member"], len(members))
+            position = item["member"]
+            message = member_rule(item["kind"], position is not None)
+            if message is None and position is not None and position >= len(members):
+                message = N_("no member at this position")
             if message:
                 errors[f"items.{index}.member"] = [message]
         registered = data.get("registered_on") or local_today()
@@ -180,16 +178,6 @@ class RegistrationSchema(HouseholdChangeSchema):
             errors["next_review_on"] = [N_("cannot be before the registration")]
         if errors:
             raise ValidationError(errors)
-
-
-def _member_reference(kind: ItemKind, member: int | None, count: int) -> str | None:
-    if kind is ItemKind.income and member is None:
-        return N_("an income belongs to a member")
-    if kind is not ItemKind.income and member is not None:
-        return N_("only an income belongs to a member")
-    if member is not None and member >= count:
-        return N_("no member at this position")
-    return None
 
 
 class DecisionInputSchema(InputSchema):

@@ -24,7 +24,14 @@ from aidbridge.clock import local_today
 from aidbridge.db import has_flag
 from aidbridge.errors import Conflict, InvalidInput, NotFound
 from aidbridge.extensions import db
-from aidbridge.households.models import Decision, EconomicItem, Household, ItemKind, Member
+from aidbridge.households.models import (
+    Decision,
+    EconomicItem,
+    Household,
+    ItemKind,
+    Member,
+    member_rule,
+)
 from aidbridge.i18n import N_
 from aidbridge.policy import facts as f
 from aidbridge.policy.classify import classify
@@ -261,7 +268,7 @@ def add_item(household: Household, data: dict) -> EconomicItem:
         member = next((m for m in household.members if m.id == data["member_id"]), None)
         if member is None:
             raise InvalidInput.field("member_id", N_("not a member of this household"))
-    message = _item_member_message(data["kind"], member)
+    message = member_rule(data["kind"], member is not None)
     if message:
         raise InvalidInput.field("member_id", message)
     item = _item(household, data, member)
@@ -324,20 +331,12 @@ def _item(household: Household, data: dict, member: Member | None, prefix="") ->
     )
 
 
-def _item_member_message(kind: ItemKind, member: Member | None) -> str | None:
-    if kind is ItemKind.income and member is None:
-        return N_("an income belongs to a member")
-    if kind is not ItemKind.income and member is not None:
-        return N_("only an income belongs to a member")
-    return None
-
-
 def _item_record(item: EconomicItem) -> dict:
     return {
         "item": item.id,
         "kind": str(item.kind),
         "type": item.type,
-        "member_id": item.member.id if item.member else None,
+        "member_id": item.member_id,
         "amount_fen": item.amount_fen,
         "starts_on": _iso(item.starts_on),
         "ends_on": _iso(item.ends_on),

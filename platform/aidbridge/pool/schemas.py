@@ -8,10 +8,9 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate, va
 
 from aidbridge.i18n import N_, translate
 from aidbridge.pool.models import CapacityPeriod, Funding, ProjectStatus, ServiceStatus
-from aidbridge.schemas import ID, InputSchema, PageQuery, all_optional
+from aidbridge.schemas import AREA_CODE, FEN, ID, InputSchema, PageQuery, all_optional
 from aidbridge.vocab import AssistanceCategory, DisabilityType, TargetGroup
 
-AREA_CODE = validate.Regexp(r"^\d{6}(\d{3}){0,2}$", error=N_("an area code has 6, 9 or 12 digits"))
 CODE = validate.Regexp(r"^[a-z_.]{2,60}$", error=N_("not a taxonomy code"))
 AGE = validate.Range(min=0, max=150, error=N_("an age between 0 and 150"))
 UNITS = validate.Range(min=0, max=10_000_000)
@@ -196,8 +195,6 @@ class ServiceSchema(Schema):
 
 
 # --- charity projects ---------------------------------------------------------------------------
-
-FEN = validate.Range(min=0, max=10**13, error=N_("an amount in fen, not negative"))
 
 
 class ProjectInputSchema(InputSchema):
