@@ -32,6 +32,22 @@ class InputSchema(Schema):
         return data
 
 
+def flatten_messages(messages, prefix: str = "") -> dict[str, list[str]]:
+    """marshmallow nests the messages of nested schemas; name each field by its dotted
+    path ("members.0.id_number"). A nested schema's own message names the nested field."""
+    if isinstance(messages, list):
+        return {prefix or "_schema": [str(m) for m in messages]}
+    flat: dict[str, list[str]] = {}
+    for key, value in messages.items():
+        if key == "_schema":
+            path = prefix or "_schema"
+        else:
+            path = f"{prefix}.{key}" if prefix else str(key)
+        for name, reasons in flatten_messages(value, path).items():
+            flat.setdefault(name, []).extend(reasons)
+    return flat
+
+
 def all_optional(schema: type[Schema], name: str) -> type[Schema]:
     """The same schema with every field optional and no defaults: for changes (PATCH),
     which name only what changes. Validators and hooks are inherited."""

@@ -79,10 +79,7 @@ def new_user():
 @url_objects(user_id=User)
 @requires(Permission.manage_users)
 def edit_user(user: User):
-    form = UserEditForm(obj=user)
-    form.roles.choices = _role_choices()
-    if request.method == "GET":
-        form.roles.data = sorted(str(r) for r in user.roles)
+    form = _edit_form(user, formdata=None if request.method == "GET" else request.form)
     if form.validate_on_submit():
         data = load_form(form, UserUpdateSchema(), ["full_name", "email", "roles"])
         if data is not None:
@@ -95,12 +92,17 @@ def edit_user(user: User):
                 flash_done(_("Changes to %(name)s saved.", name=user.username))
                 return redirect(url_for("admin.users"))
     return render_template(
-        "admin/user_form.html",
-        form=form,
-        user=user,
-        password_form=PasswordResetForm(prefix="pw"),
-        confirm=ConfirmForm(),
+        "admin/user_form.html", form=form, user=user, password_form=PasswordResetForm(prefix="pw")
     ), form_status(form)
+
+
+def _edit_form(user: User, formdata=None) -> UserEditForm:
+    """The user's form: as submitted, or (without ``formdata``) as the user now is."""
+    form = UserEditForm(formdata=formdata, obj=user)
+    form.roles.choices = _role_choices()
+    if formdata is None:
+        form.roles.data = sorted(str(r) for r in user.roles)
+    return form
 
 
 @portal.post("/users/<int:user_id>/password")
@@ -116,15 +118,8 @@ def reset_password(user: User):
             apply_service_error(form, error)
             data = None
     if data is None:
-        edit = UserEditForm(obj=user)
-        edit.roles.choices = _role_choices()
-        edit.roles.data = sorted(str(r) for r in user.roles)
         return render_template(
-            "admin/user_form.html",
-            form=edit,
-            user=user,
-            password_form=form,
-            confirm=ConfirmForm(),
+            "admin/user_form.html", form=_edit_form(user), user=user, password_form=form
         ), 422
     flash_done(_("New password set for %(name)s.", name=user.username))
     return redirect(url_for("admin.users"))

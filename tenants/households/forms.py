@@ -2,9 +2,9 @@
 ``members_0_…`` in registration) so that the schema's messages land on them."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, SelectField, StringField
+from wtforms import BooleanField, DateField, StringField
 
-from tenants.provider.forms import ChoiceField
+from tenants.forms import ChoiceField
 
 
 def _member_fields(prefix: str = "") -> dict:
@@ -46,7 +46,7 @@ MemberForm = type("MemberForm", (FlaskForm,), _member_fields())
 
 class ItemForm(FlaskForm):
     # "kind:type", e.g. "income:wages" (one list, grouped by kind).
-    type = SelectField(validate_choice=False)
+    type = ChoiceField()
     member_id = ChoiceField()
     amount = StringField()
     starts_on = DateField()

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from flask import redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from aidbridge.accounts.models import TenantType
 from aidbridge.accounts.permissions import Permission
-from aidbridge.areas.models import Area, AreaLevel
-from aidbridge.areas.service import within
+from aidbridge.areas.models import AreaLevel
 from aidbridge.clock import local_today
 from aidbridge.errors import ServiceError
 from aidbridge.extensions import db
@@ -39,7 +37,7 @@ from aidbridge.vocab import (
     Setting,
     Supporter,
 )
-from tenants.forms import ConfirmForm
+from tenants.forms import ConfirmForm, area_choices, enum_choices
 from tenants.households.forms import (
     DecisionForm,
     HouseholdForm,
@@ -86,35 +84,25 @@ def _keepers_only():
 # --- choices ---------------------------------------------------------------------------------
 
 
-def _options(enum, labels, blank: bool = False):
-    options = [(str(member), str(labels[member])) for member in enum]
-    return [("", _("(none)")), *options] if blank else options
-
-
-def _areas(levels):
-    areas = db.session.scalars(
-        select(Area)
-        .where(within(current_user.tenant.jurisdiction), Area.level.in_(levels))
-        .order_by(Area.path)
-    )
-    return [(a.code, a.name) for a in areas]
+def _areas(levels: tuple[AreaLevel, ...]):
+    return area_choices(levels, inside=current_user.tenant.jurisdiction)
 
 
 def _household_choices(form) -> None:
-    form.area_code.choices = [("", ""), *_areas([AreaLevel.community])]
-    form.setting.choices = _options(Setting, SETTING)
+    form.area_code.choices = [("", ""), *_areas((AreaLevel.community,))]
+    form.setting.choices = enum_choices(Setting, SETTING)
 
 
 def _member_choices(form, prefix: str = "") -> None:
     choices = {
-        "relation": _options(Relation, RELATION),
-        "labour_capacity": _options(LabourCapacity, LABOUR_CAPACITY),
-        "employment": _options(EmploymentStatus, EMPLOYMENT),
-        "school_stage": _options(SchoolStage, SCHOOL_STAGE, blank=True),
-        "disability_type": _options(DisabilityType, DISABILITY_TYPE, blank=True),
+        "relation": enum_choices(Relation, RELATION),
+        "labour_capacity": enum_choices(LabourCapacity, LABOUR_CAPACITY),
+        "employment": enum_choices(EmploymentStatus, EMPLOYMENT),
+        "school_stage": enum_choices(SchoolStage, SCHOOL_STAGE, blank=True),
+        "disability_type": enum_choices(DisabilityType, DISABILITY_TYPE, blank=True),
         "disability_grade": [("", _("(none)")), *((str(g), str(g)) for g in range(1, 5))],
-        "self_care": _options(SelfCare, SELF_CARE),
-        "supporter": _options(Supporter, SUPPORTER),
+        "self_care": enum_choices(SelfCare, SELF_CARE),
+        "supporter": enum_choices(Supporter, SUPPORTER),
     }
     for name, options in choices.items():
         form[prefix + name].choices = options
@@ -151,11 +139,11 @@ def index():
         "households/index.html",
         households=items,
         total=total,
-        errors={k: [translate(str(m)) for m in v] for k, v in errors.items()},
+        errors=errors,
         args=request.args,
         page=filters.get("page", 1),
         page_size=PAGE_SIZE,
-        streets=_areas([AreaLevel.street]),
+        streets=_areas((AreaLevel.street,)),
         outcomes=list(Outcome),
         today=local_today(),
     )

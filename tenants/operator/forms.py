@@ -1,14 +1,16 @@
 """Forms for the operator console. Rules live in the core's schemas."""
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms import EmailField, PasswordField, StringField
+
+from tenants.forms import ChoiceField
 
 
 class TenantCreateForm(FlaskForm):
-    type = SelectField()
+    type = ChoiceField()
     name = StringField()
     credit_code = StringField()
-    jurisdiction_code = SelectField()
+    jurisdiction_code = ChoiceField()
     admin_username = StringField()
     admin_full_name = StringField()
     admin_email = EmailField()

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from flask import redirect, render_template, url_for
 from flask_babel import gettext as _
-from marshmallow import ValidationError
-from sqlalchemy import select
 
 from aidbridge.accounts import service
 from aidbridge.accounts.models import Tenant, TenantStatus, TenantType
 from aidbridge.accounts.permissions import Permission
 from aidbridge.accounts.schemas import TenantCreateSchema
-from aidbridge.areas.models import Area, AreaLevel
+from aidbridge.areas.models import AreaLevel
 from aidbridge.errors import ServiceError
 from aidbridge.extensions import db
 from aidbridge.tenancy import url_objects
-from tenants.forms import ConfirmForm
+from tenants.forms import ConfirmForm, area_choices
 from tenants.home import render_home
 from tenants.labels import TENANT_STATUS, TENANT_TYPE
 from tenants.operator.forms import TenantCreateForm
@@ -23,9 +21,10 @@ from tenants.portal import (
     apply_service_error,
     flash_done,
     form_status,
+    form_values,
+    load_values,
     make_portal,
     posted_status,
-    put_errors,
     requires,
 )
 
@@ -54,12 +53,7 @@ def _tenant_form() -> TenantCreateForm:
         (str(t), str(TENANT_TYPE[t]))
         for t in (TenantType.bureau, TenantType.charity, TenantType.agency)
     ]
-    areas = db.session.scalars(
-        select(Area).where(Area.level.in_(JURISDICTION_LEVELS)).order_by(Area.path)
-    )
-    form.jurisdiction_code.choices = [
-        (a.code, f"{'　' * JURISDICTION_LEVELS.index(a.level)}{a.name} ({a.code})") for a in areas
-    ]
+    form.jurisdiction_code.choices = area_choices(JURISDICTION_LEVELS, show_code=True)
     return form
 
 
@@ -68,33 +62,26 @@ def _tenant_form() -> TenantCreateForm:
 def new_tenant():
     form = _tenant_form()
     if form.validate_on_submit():
-        payload = {
-            "type": form.type.data,
-            "name": form.name.data,
-            "credit_code": (form.credit_code.data or "").strip(),
-            "jurisdiction_code": form.jurisdiction_code.data,
-            "admin": {
-                "username": form.admin_username.data,
-                "full_name": form.admin_full_name.data,
-                "email": form.admin_email.data or None,
-                "password": form.admin_password.data,
-            },
-        }
-        try:
-            tenant, admin = service.create_tenant(TenantCreateSchema().load(payload))
-        except ServiceError as error:
-            apply_service_error(form, error)
-        except ValidationError as exc:
-            put_errors(form, exc.messages)
-        else:
-            flash_done(
-                _(
-                    "Tenant %(name)s created; its administrator is %(user)s.",
-                    name=tenant.name,
-                    user=admin.username,
+        schema = TenantCreateSchema()
+        values = form_values(form, schema)
+        if "credit_code" in values:
+            values["credit_code"] = values["credit_code"].strip()
+        values["admin"] = form_values(form, schema.fields["admin"].schema, prefix="admin_")
+        data = load_values(form, schema, values)
+        if data is not None:
+            try:
+                tenant, admin = service.create_tenant(data)
+            except ServiceError as error:
+                apply_service_error(form, error)
+            else:
+                flash_done(
+                    _(
+                        "Tenant %(name)s created; its administrator is %(user)s.",
+                        name=tenant.name,
+                        user=admin.username,
+                    )
                 )
-            )
-            return redirect(url_for("operator.tenants"))
+                return redirect(url_for("operator.tenants"))
     return render_template("operator/tenant_form.html", form=form), form_status(form)
 
 

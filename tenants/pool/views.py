@@ -90,7 +90,9 @@ def projects():
         errors=errors,
         dimensions=taxonomy.dimensions(),
         args=request.args,
-    )
+        page=filters.get("page", 1),
+        page_size=PAGE_SIZE,
+    ), (422 if errors else 200)
 
 
 @portal.get("/projects/<int:project_id>")

@@ -10,19 +10,12 @@ from wtforms import (
     DecimalField,
     FloatField,
     IntegerField,
-    SelectField,
     StringField,
     TextAreaField,
     TimeField,
 )
 
-from tenants.forms import CheckboxesField
-
-
-class ChoiceField(SelectField):
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("validate_choice", False)
-        super().__init__(*args, **kwargs)
+from tenants.forms import CheckboxesField, ChoiceField
 
 
 class ServiceForm(FlaskForm):

@@ -12,8 +12,7 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 
 from aidbridge.accounts.models import TenantType
-from aidbridge.areas.models import Area, AreaLevel
-from aidbridge.areas.service import within
+from aidbridge.areas.models import AreaLevel
 from aidbridge.errors import ServiceError
 from aidbridge.extensions import db
 from aidbridge.i18n import translate
@@ -37,7 +36,7 @@ from aidbridge.pool.schemas import (
 )
 from aidbridge.tenancy import url_objects
 from aidbridge.vocab import AssistanceCategory, DisabilityType, TargetGroup
-from tenants.forms import ConfirmForm
+from tenants.forms import ConfirmForm, area_choices, enum_choices
 from tenants.labels import (
     CAPACITY_PERIOD,
     CATEGORY,
@@ -51,6 +50,7 @@ from tenants.portal import (
     apply_service_error,
     flash_done,
     form_status,
+    load_values,
     make_portal,
     posted_status,
     put_errors,
@@ -69,16 +69,7 @@ def _terms():
 
 
 def _jurisdiction_areas(levels=(AreaLevel.district, AreaLevel.street, AreaLevel.community)):
-    jurisdiction = current_user.tenant.jurisdiction
-    areas = db.session.scalars(
-        select(Area).where(within(jurisdiction), Area.level.in_(levels)).order_by(Area.path)
-    )
-    depth = list(AreaLevel)
-    return [(a.code, "　" * (depth.index(a.level) - 2) + a.name) for a in areas]
-
-
-def _enum_choices(enum, labels):
-    return [(str(member), str(labels[member])) for member in enum]
+    return area_choices(levels, inside=current_user.tenant.jurisdiction)
 
 
 def _service_choices(form: ServiceForm) -> None:
@@ -88,12 +79,12 @@ def _service_choices(form: ServiceForm) -> None:
         ("", _("(none)")),
         *((t.code, f"{term_label(t.parent)} · {term_label(t)}") for t in terms if t.parent_code),
     ]
-    form.target_groups.choices = _enum_choices(TargetGroup, TARGET_GROUP)
-    form.categories.choices = _enum_choices(AssistanceCategory, CATEGORY)
-    form.disability_types.choices = _enum_choices(DisabilityType, DISABILITY_TYPE)
+    form.target_groups.choices = enum_choices(TargetGroup, TARGET_GROUP)
+    form.categories.choices = enum_choices(AssistanceCategory, CATEGORY)
+    form.disability_types.choices = enum_choices(DisabilityType, DISABILITY_TYPE)
     form.areas.choices = _jurisdiction_areas()
-    form.capacity_period.choices = _enum_choices(CapacityPeriod, CAPACITY_PERIOD)
-    form.funding.choices = _enum_choices(Funding, FUNDING)
+    form.capacity_period.choices = enum_choices(CapacityPeriod, CAPACITY_PERIOD)
+    form.funding.choices = enum_choices(Funding, FUNDING)
     projects = db.session.scalars(select(Project).order_by(Project.title))
     form.project_id.choices = [("", _("(none)")), *((str(p.id), p.title) for p in projects)]
     form.locations_0_area_code.choices = [
@@ -194,10 +185,8 @@ def services():
 
 def _save_service(form: ServiceForm, service: Service | None):
     """Validate the form with the API's schema and save; the response, or None."""
-    try:
-        data = ServiceInputSchema().load(_service_payload(form))
-    except ValidationError as exc:
-        put_errors(form, exc.messages)
+    data = load_values(form, ServiceInputSchema(), _service_payload(form))
+    if data is None:
         return None
     try:
         if service is None:
@@ -306,7 +295,7 @@ def _charity_only() -> None:
 
 def _project_choices(form: ProjectForm) -> None:
     form.dimensions.choices = [(t.code, term_label(t)) for t in _terms() if t.is_dimension]
-    form.target_groups.choices = _enum_choices(TargetGroup, TARGET_GROUP)
+    form.target_groups.choices = enum_choices(TargetGroup, TARGET_GROUP)
     form.areas.choices = _jurisdiction_areas()
 
 

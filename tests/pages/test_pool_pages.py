@@ -127,6 +127,9 @@ def test_charity_projects_in_the_pages(client, db):
     listing = client.get("/pool/projects?dimension=education").text
     assert "助学计划" in listing and "¥25,000.50" in listing
     assert client.get(f"/pool/projects/{project.id}").status_code == 200
+    refused = client.get("/pool/projects?dimension=Education!")
+    assert refused.status_code == 422
+    assert 'data-field="dimension">' in refused.text and "助学计划" not in refused.text
 
 
 def test_project_pages_are_for_charities_only(client, db):

@@ -20,7 +20,7 @@ from aidbridge.accounts.permissions import Permission, can
 from aidbridge.errors import Forbidden, InvalidInput, ServiceError
 from aidbridge.i18n import N_
 from aidbridge.pagination import page_of
-from aidbridge.schemas import PageQuery
+from aidbridge.schemas import PageQuery, flatten_messages
 from aidbridge.tenancy import load_url_objects
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -59,20 +59,6 @@ def load_input(schema: Schema, payload) -> dict:
         raise InvalidInput(
             N_("the request has invalid fields"), flatten_messages(exc.messages)
         ) from exc
-
-
-def flatten_messages(messages, prefix: str = "") -> dict[str, list[str]]:
-    """marshmallow nests messages for nested schemas; name fields by dotted path."""
-    flat: dict[str, list[str]] = {}
-    if isinstance(messages, list):
-        return {prefix or "_schema": [str(m) for m in messages]}
-    for key, value in messages.items():
-        name = f"{prefix}.{key}" if prefix else str(key)
-        if isinstance(value, dict):
-            flat.update(flatten_messages(value, name))
-        else:
-            flat[name] = [str(m) for m in value]
-    return flat
 
 
 def _json_body() -> dict:

@@ -1,5 +1,7 @@
 """The API's description of itself."""
 
+from functools import cache
+
 from aidbridge.api import endpoint
 from aidbridge.api.openapi import build_spec
 
@@ -16,4 +18,10 @@ API_VERSION = "1.0"
     raw="application/json",
 )
 def openapi():
+    return _spec()
+
+
+@cache
+def _spec() -> dict:
+    # Routes are all declared at start-up; the document never changes after.
     return build_spec(API_VERSION)

@@ -16,6 +16,7 @@ from decimal import ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
 from aidbridge.clock import add_months
 from aidbridge.i18n import N_
+from aidbridge.money import FEN_PER_YUAN
 from aidbridge.policy.facts import HouseholdFacts, Member, Outcome
 from aidbridge.policy.pack import DisabilityClause, Pack
 from aidbridge.vocab import (
@@ -135,13 +136,13 @@ class Decision:
 
 
 def _yuan(fen: int | Decimal) -> str:
-    return f"{(Decimal(fen) / 100).quantize(Decimal('0.01'), ROUND_HALF_UP):,}"
+    return f"{(Decimal(fen) / FEN_PER_YUAN).quantize(Decimal('0.01'), ROUND_HALF_UP):,}"
 
 
 def _per_capita(total_fen: int, members: int) -> Decimal:
     """Per-capita yuan, rounded down: 1,629.995 shows as 1,629.99, so that a trace
     never reads "1,630.00 < S 1,630.00" (the comparison itself is exact)."""
-    return (Decimal(total_fen) / members / 100).quantize(Decimal("0.01"), ROUND_FLOOR)
+    return (Decimal(total_fen) / members / FEN_PER_YUAN).quantize(Decimal("0.01"), ROUND_FLOOR)
 
 
 def _pc(total_fen: int, members: int) -> str:

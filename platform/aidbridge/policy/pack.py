@@ -33,6 +33,7 @@ from marshmallow import (
 )
 
 from aidbridge.policy.facts import Outcome
+from aidbridge.schemas import flatten_messages
 from aidbridge.vocab import DisabilityType, Setting
 
 
@@ -605,19 +606,6 @@ class PackSchema(_Part):
     model = Pack
 
 
-def _flatten(errors: Any, prefix: str = "") -> dict[str, list[str]]:
-    """marshmallow's nested messages as {"tekun.basic.0.multiplier": [...]}."""
-    if isinstance(errors, list):
-        return {prefix or "_schema": [str(e) for e in errors]}
-    flat: dict[str, list[str]] = {}
-    for key, value in errors.items():
-        path = str(key) if not prefix or key == "_schema" else f"{prefix}.{key}"
-        if key == "_schema":
-            path = prefix or "_schema"
-        flat.update(_flatten(value, path))
-    return flat
-
-
 def _resolves(document: dict, path: str) -> bool:
     node: Any = document
     for part in path.split("."):
@@ -662,7 +650,7 @@ def parse_pack(document: dict, name: str = "pack") -> Pack:
     try:
         pack = PackSchema().load(document)
     except ValidationError as exc:
-        raise PackError(name, _flatten(exc.messages)) from None
+        raise PackError(name, flatten_messages(exc.messages)) from None
     errors = _check_standards(pack)
     for path in pack.local_settings:
         if not _resolves(document, path):

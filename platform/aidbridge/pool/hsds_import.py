@@ -32,7 +32,6 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 
 from aidbridge.accounts.models import Tenant
-from aidbridge.api.framework import flatten_messages
 from aidbridge.areas.models import Area
 from aidbridge.errors import InvalidInput
 from aidbridge.extensions import db
@@ -41,6 +40,7 @@ from aidbridge.pool import hsds
 from aidbridge.pool import service as pool
 from aidbridge.pool.models import Service, TaxonomyTerm
 from aidbridge.pool.schemas import ServiceChangeSchema, ServiceInputSchema
+from aidbridge.schemas import flatten_messages
 
 # Words that reveal a need dimension, in English and Chinese (checked in this order).
 DIMENSION_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -386,8 +386,7 @@ def import_services(tenant: Tenant, documents: list[tuple[str, dict]]) -> Import
                 )
                 raise _Refused(fields) from exc
             if existing is None:
-                created = pool.create_service(tenant, data)
-                created.hsds_id = hsds_id
+                pool.create_service(tenant, data, hsds_id)
                 report.created.append(hsds_id)
             elif _differs(existing, data):
                 pool.update_service(tenant, existing, data)

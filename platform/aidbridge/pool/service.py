@@ -35,6 +35,7 @@ from aidbridge.pool.models import (
     ServiceSchedule,
     ServiceStatus,
     TaxonomyTerm,
+    new_hsds_id,
 )
 
 # The status a service may move to from each status.
@@ -49,10 +50,15 @@ TRANSITIONS: dict[ServiceStatus, frozenset[ServiceStatus]] = {
 # --- validation against reference data and the tenant --------------------------------------
 
 
-def _check_taxonomy(dimension: str, subcategory: str | None) -> None:
-    term = db.session.get(TaxonomyTerm, dimension)
+def _check_dimension(code: str, field: str) -> None:
+    # Terms are few and held by the session's identity map after the first get.
+    term = db.session.get(TaxonomyTerm, code)
     if term is None or not term.is_dimension:
-        raise InvalidInput.field("dimension", N_("unknown need dimension"))
+        raise InvalidInput.field(field, N_("unknown need dimension"))
+
+
+def _check_taxonomy(dimension: str, subcategory: str | None) -> None:
+    _check_dimension(dimension, "dimension")
     if subcategory is not None:
         sub = db.session.get(TaxonomyTerm, subcategory)
         if sub is None or sub.parent_code != dimension:
@@ -132,8 +138,14 @@ def _apply(tenant: Tenant, service: Service, data: dict) -> None:
 # --- writes --------------------------------------------------------------------------------------
 
 
-def create_service(tenant: Tenant, data: dict) -> Service:
-    service = Service(tenant_id=tenant.id, pool=tenant.policy_pack, status=ServiceStatus.draft)
+def create_service(tenant: Tenant, data: dict, hsds_id: str | None = None) -> Service:
+    """A new draft service; ``hsds_id`` keeps the id an imported document gave it."""
+    service = Service(
+        tenant_id=tenant.id,
+        pool=tenant.policy_pack,
+        status=ServiceStatus.draft,
+        hsds_id=hsds_id or new_hsds_id(),
+    )
     _apply(tenant, service, data)
     db.session.add(service)
     db.session.flush()
@@ -340,9 +352,7 @@ PROJECT_TRANSITIONS: dict[ProjectStatus, frozenset[ProjectStatus]] = {
 def _apply_project(tenant: Tenant, project: Project, data: dict) -> None:
     if "dimensions" in data:
         for index, code in enumerate(data["dimensions"]):
-            term = db.session.get(TaxonomyTerm, code)
-            if term is None or not term.is_dimension:
-                raise InvalidInput.field(f"dimensions.{index}", N_("unknown need dimension"))
+            _check_dimension(code, f"dimensions.{index}")
         project.dimensions = [
             ProjectDimension(tenant_id=tenant.id, dimension_code=code)
             for code in sorted(set(data["dimensions"]))
@@ -459,6 +469,7 @@ def pool_providers(viewer: Tenant):
     )
     return (
         select(Tenant)
+        .options(joinedload(Tenant.jurisdiction))
         .where(Tenant.status == TenantStatus.active, Tenant.id.in_(published))
         .order_by(Tenant.name, Tenant.id)
         .execution_options(all_tenants=True)
@@ -483,7 +494,9 @@ def listing_context(listings: list[Service]) -> tuple[dict[int, Tenant], list[Ta
     providers = {
         t.id: t
         for t in db.session.scalars(
-            select(Tenant).where(Tenant.id.in_({s.tenant_id for s in listings}))
+            select(Tenant)
+            .options(joinedload(Tenant.jurisdiction))
+            .where(Tenant.id.in_({s.tenant_id for s in listings}))
         )
     }
     terms = list(db.session.scalars(select(TaxonomyTerm).order_by(TaxonomyTerm.code)))
