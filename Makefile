@@ -38,7 +38,7 @@ $(MO): $(TRANSLATIONS)/zh/LC_MESSAGES/messages.po $(STAMP)
 	$(BIN)/pybabel compile -d $(TRANSLATIONS)
 
 extract-messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k N_ -o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 -k N_ -o $(TRANSLATIONS)/messages.pot .
 	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
 
 worker: $(STAMP)

@@ -1,6 +1,6 @@
 """Interface names of the glossary's codes, translated (GLOSSARY.md shows the Chinese terms)."""
 
-from flask_babel import get_locale, gettext
+from flask_babel import get_locale, gettext, lazy_pgettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
@@ -18,14 +18,17 @@ from aidbridge.vocab import (
     ExpenditureType,
     IncomeType,
     LabourCapacity,
+    NeedDimension,
     PropertyType,
     Relation,
     SchoolStage,
     SelfCare,
     Setting,
+    Severity,
     Sex,
     Supporter,
     TargetGroup,
+    Urgency,
 )
 
 ROLE = {
@@ -178,6 +181,31 @@ ITEM_TYPE = {
     },
 }
 
+# In their own context: "Employment" is 就业 here but 就业状况 for a member.
+NEED_DIMENSION = {
+    NeedDimension.material: lazy_pgettext("need dimension", "Material"),
+    NeedDimension.care: lazy_pgettext("need dimension", "Care"),
+    NeedDimension.psychological: lazy_pgettext("need dimension", "Psychological"),
+    NeedDimension.employment: lazy_pgettext("need dimension", "Employment"),
+    NeedDimension.education: lazy_pgettext("need dimension", "Education"),
+    NeedDimension.health: lazy_pgettext("need dimension", "Health"),
+    NeedDimension.housing: lazy_pgettext("need dimension", "Housing"),
+    NeedDimension.legal: lazy_pgettext("need dimension", "Legal"),
+    NeedDimension.social_support: lazy_pgettext("need dimension", "Social support"),
+    NeedDimension.emergency: lazy_pgettext("need dimension", "Emergency"),
+}
+SEVERITY = {
+    Severity.none: _l("None"),
+    Severity.mild: _l("Mild"),
+    Severity.moderate: _l("Moderate"),
+    Severity.severe: _l("Severe"),
+}
+URGENCY = {
+    Urgency.routine: _l("Routine"),
+    Urgency.priority: _l("Priority"),
+    Urgency.emergency: _l("Emergency"),
+}
+CHANGE = {"worse": _l("worse"), "better": _l("better"), "same": _l("unchanged")}
 
 WEEKDAY = {
     "MO": _l("Mon"),
@@ -234,6 +262,10 @@ def register_labels(app) -> None:
         SUPPORTER=SUPPORTER,
         ITEM_KIND=ITEM_KIND,
         ITEM_TYPE=ITEM_TYPE,
+        NEED_DIMENSION=NEED_DIMENSION,
+        SEVERITY=SEVERITY,
+        URGENCY=URGENCY,
+        CHANGE=CHANGE,
         term_label=term_label,
         step_text=step_text,
         translate=translate,

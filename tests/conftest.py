@@ -17,11 +17,15 @@ from flask_migrate import upgrade
 from sqlalchemy.orm import scoped_session, sessionmaker
 
 from aidbridge import create_app, tenancy
+from aidbridge.accounts.models import Role, TenantType
 from aidbridge.areas.service import load_areas
 from aidbridge.config import database_url
 from aidbridge.extensions import db as _db
+from aidbridge.policy.pack import read_pack, shipped_pack_files
 from aidbridge.policy.service import install_shipped_packs
 from aidbridge.pool.taxonomy import load_taxonomy
+
+from factories import bearer, make_tenant, make_token, make_user
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or None
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL") or None
@@ -146,3 +150,32 @@ def redis_url():
             pytest.fail("CI must set TEST_REDIS_URL: the queue tests need real Redis")
         pytest.skip("TEST_REDIS_URL not set")
     return TEST_REDIS_URL
+
+
+@pytest.fixture(scope="session")
+def packs():
+    """The shipped policy packs, parsed once, by name."""
+    return {name: read_pack(text, name)[1] for name, text in shipped_pack_files().items()}
+
+
+@pytest.fixture
+def bureau(db):
+    """A Nantong bureau (its jurisdiction: 南通市)."""
+    return make_tenant(TenantType.bureau, name="南通市崇川区民政局")
+
+
+@pytest.fixture
+def caseworker(bureau):
+    return make_user(bureau, Role.caseworker)
+
+
+@pytest.fixture
+def api(client, caseworker):
+    """Call the API as the bureau's caseworker: ``api("POST", "/households", json=…)``."""
+    token = bearer(make_token(caseworker))
+
+    def call(method, url, headers=None, **kwargs):
+        headers = {**token, **(headers or {})}
+        return client.open(f"/api/v1{url}", method=method, headers=headers, **kwargs)
+
+    return call

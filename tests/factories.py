@@ -162,6 +162,19 @@ def member_data(born, relation: str = "head", **fields) -> dict:
     }
 
 
+def frail_parent_data(born) -> dict:
+    """A parent in full care whom no legal supporter is able to support (proposes care)."""
+    return member_data(
+        born,
+        relation="parent",
+        name="李四",
+        labour_capacity="none",
+        employment="not_in_labour_force",
+        self_care="full_care",
+        supporter="none",
+    )
+
+
 def household_data(*members: dict, **fields) -> dict:
     """A Nantong household (和平桥街道 北大街社区) as the households API takes it."""
     from datetime import date

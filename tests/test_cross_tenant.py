@@ -24,6 +24,9 @@ from aidbridge.accounts.permissions import ASSIGNABLE_ROLES
 from aidbridge.areas.models import Area
 from aidbridge.households.models import Decision, EconomicItem, Household, Member
 from aidbridge.households.service import decide
+from aidbridge.needs import service as needs
+from aidbridge.needs.models import Assessment, Need
+from aidbridge.needs.schemas import AssessmentInputSchema
 from aidbridge.policy.models import PolicyPackVersion
 from aidbridge.pool import hsds
 from aidbridge.pool.models import Project, Service, TaxonomyTerm
@@ -84,6 +87,14 @@ def foreign(db):
     household = register_household(bureau, data)
     with tenant_context(bureau.id):
         decide(household, date(2026, 11, 10), None)
+        need = {"dimension": "legal", "severity": "mild", "note": f"{MARK}法律"}
+        assessment = needs.assess(
+            household,
+            AssessmentInputSchema().load(
+                {"assessed_on": "2026-11-11", "consents_to_share": True, "needs": [need]}
+            ),
+            None,
+        )
         db.session.commit()
     return {
         "tenant": tenant,
@@ -98,6 +109,8 @@ def foreign(db):
             Household: household,
             Member: household.members[0],
             EconomicItem: household.items[0],
+            Assessment: assessment,
+            Need: db.session.scalar(select(Need).where(Need.household_id == household.id)),
             # Public policy, shared on purpose: A's jurisdiction's pack.
             PolicyPackVersion: db.session.scalar(
                 select(PolicyPackVersion).where(PolicyPackVersion.jurisdiction == "changjiang")
@@ -124,6 +137,8 @@ def foreign(db):
             household.items[0].amount_fen,
             len(household.items),
             db.session.scalar(select(func.count(Decision.id))),
+            db.session.scalar(select(func.count(Assessment.id))),
+            db.session.scalar(select(func.count(Need.id))),
         ),
     }
 

@@ -23,3 +23,8 @@ def add_months(day: date, months: int) -> date:
     index = day.month - 1 + months
     year, month = day.year + index // 12, index % 12 + 1
     return date(year, month, min(day.day, monthrange(year, month)[1]))
+
+
+def age_on(born: date, day: date) -> int:
+    """Age in whole years on ``day`` (a birthday counts from the day itself)."""
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from sqlalchemy import DateTime, Enum, Integer, MetaData, event, literal
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, registry
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, registry
 from sqlalchemy.types import TypeDecorator
 
 from aidbridge.clock import utcnow
@@ -61,6 +61,23 @@ class Base(DeclarativeBase):
         metadata=MetaData(naming_convention=NAMING_CONVENTION),
         type_annotation_map={datetime: UTCDateTime()},
     )
+
+
+class Final:
+    """Mixin: a record kept as history, never changed or deleted once written (decisions,
+    assessments). The ORM refuses here; the migration adds a trigger that refuses too."""
+
+
+class RecordIsFinal(RuntimeError):
+    pass
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_changes_to_final(session: Session, flush_context, instances) -> None:
+    for obj in [*session.dirty, *session.deleted]:
+        if isinstance(obj, Final) and (obj in session.deleted or session.is_modified(obj)):
+            name = type(obj).__name__.lower()
+            raise RecordIsFinal(f"a {name} is never changed; make a new one")
 
 
 class Timestamped:

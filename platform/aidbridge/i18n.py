@@ -66,6 +66,14 @@ PARAMETRISED = (
         N_("already registered by another bureau: %(bureau)s"),
     ),
     (
+        re.compile(r"^must be after the last assessment, on (?P<day>[\d-]+)$"),
+        N_("must be after the last assessment, on %(day)s"),
+    ),
+    (
+        re.compile(r"^at least (?P<n>\d+) a year \((?P<rule>[A-Z0-9-]+)\)$"),
+        N_("at least %(n)s a year (%(rule)s)"),
+    ),
+    (
         re.compile(r"^not available to this organisation: (?P<roles>.*)$"),
         N_("not available to this organisation: %(roles)s"),
     ),

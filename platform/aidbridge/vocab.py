@@ -128,3 +128,33 @@ class Relation(StrEnum):
     grandparent = "grandparent"
     sibling = "sibling"
     other = "other"
+
+
+class NeedDimension(StrEnum):
+    """需求维度: what one household needs assessment rates (CN21-AS-1)."""
+
+    material = "material"
+    care = "care"
+    psychological = "psychological"
+    employment = "employment"
+    education = "education"
+    health = "health"
+    housing = "housing"
+    legal = "legal"
+    social_support = "social_support"
+    emergency = "emergency"
+
+
+class Severity(StrEnum):
+    none = "none"
+    mild = "mild"
+    moderate = "moderate"
+    severe = "severe"
+
+
+class Urgency(StrEnum):
+    """一般、优先、紧急: emergency needs win scarce places over priority, then routine."""
+
+    routine = "routine"
+    priority = "priority"
+    emergency = "emergency"

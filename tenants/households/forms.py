@@ -2,7 +2,7 @@
 ``members_0_…`` in registration) so that the schema's messages land on them."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, StringField
+from wtforms import BooleanField, DateField, HiddenField, StringField, TextAreaField
 
 from tenants.forms import ChoiceField
 
@@ -56,3 +56,29 @@ class ItemForm(FlaskForm):
 
 class DecisionForm(FlaskForm):
     decided_on = DateField()
+
+
+class AssessmentForm(FlaskForm):
+    assessed_on = DateField()
+    consents_to_share = BooleanField()
+    note = TextAreaField()
+    # How many need rows the page has (proposed ones, then blank ones to add).
+    rows = HiddenField()
+
+
+def assessment_form(dimensions: int, rows: int, **kwargs) -> AssessmentForm:
+    """The assessment form with a rating per dimension (``ratings_<i>_…``, in the order of
+    NeedDimension) and ``rows`` need rows (``needs_<j>_…``), named as the API's fields."""
+    fields = {}
+    for i in range(dimensions):
+        for name in ("severity", "urgency"):
+            fields[f"ratings_{i}_{name}"] = ChoiceField()
+        fields[f"ratings_{i}_note"] = StringField()
+    for j in range(rows):
+        fields[f"needs_{j}_include"] = BooleanField()
+        # A sub-category code, or a dimension's code for any service of it.
+        for name in ("subcategory", "member_id", "severity", "urgency"):
+            fields[f"needs_{j}_{name}"] = ChoiceField()
+        fields[f"needs_{j}_yearly_target"] = StringField()
+        fields[f"needs_{j}_note"] = StringField()
+    return type("AssessmentRowsForm", (AssessmentForm,), fields)(**kwargs)

@@ -24,6 +24,7 @@ from aidbridge.households.schemas import (
 )
 from aidbridge.i18n import translate
 from aidbridge.money import MoneyFormatError, parse_yuan
+from aidbridge.needs import service as needs
 from aidbridge.pagination import page_of
 from aidbridge.policy.facts import Outcome
 from aidbridge.tenancy import url_objects
@@ -267,6 +268,8 @@ def _show(household: Household, item_form=None, decision_form=None, revealed=Non
         "households/show.html",
         household=household,
         decisions=decisions,
+        assessments=db.session.scalars(needs.assessments_query(household)).all(),
+        open_needs=needs.open_needs_of(household),
         members={m.id: m for m in household.members},
         item_form=item_form,
         decision_form=decision_form,
@@ -346,3 +349,7 @@ def reveal_id_number(household: Household, member: Member):
 def reveal_phone(household: Household):
     require_confirmed()
     return _show(household, revealed={"phone": service.reveal_phone(household)})
+
+
+# The needs assessment pages join this portal.
+from tenants.households import assessments  # noqa: E402, F401

@@ -9,7 +9,8 @@ from sqlalchemy import func, select, text
 
 from aidbridge.accounts.models import Role, TenantType
 from aidbridge.audit.models import AuditEvent
-from aidbridge.households.models import Decision, DecisionsAreFinal, Household
+from aidbridge.db import RecordIsFinal
+from aidbridge.households.models import Decision, Household
 
 from factories import (
     bearer,
@@ -23,27 +24,6 @@ from factories import (
 )
 
 ON = "2026-11-20"  # Nantong S is 1,020.00 yuan from 2026-07-01
-
-
-@pytest.fixture
-def bureau(db):
-    return make_tenant(TenantType.bureau, name="南通市崇川区民政局")
-
-
-@pytest.fixture
-def caseworker(bureau):
-    return make_user(bureau, Role.caseworker)
-
-
-@pytest.fixture
-def api(client, caseworker):
-    token = bearer(make_token(caseworker))
-
-    def call(method, url, headers=None, **kwargs):
-        headers = {**token, **(headers or {})}
-        return client.open(f"/api/v1{url}", method=method, headers=headers, **kwargs)
-
-    return call
 
 
 def _pensioner(**fields):
@@ -294,7 +274,7 @@ def test_decisions_are_history_and_a_new_one_never_rewrites_the_old(api, db):
 
     stored = db.session.get(Decision, first["id"])
     stored.benefit_fen = 1
-    with pytest.raises(DecisionsAreFinal):
+    with pytest.raises(RecordIsFinal):
         db.session.flush()
     db.session.rollback()
 

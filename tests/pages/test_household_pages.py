@@ -19,11 +19,6 @@ BORN = date(1976, 3, 15)
 
 
 @pytest.fixture
-def bureau(db):
-    return make_tenant(TenantType.bureau, name="南通市崇川区民政局")
-
-
-@pytest.fixture
 def worker(client, bureau):
     user = make_user(bureau, Role.caseworker)
     sign_in(client, user)

@@ -126,6 +126,24 @@ def test_local_settings_are_named_and_exist(packs):
         ({"surprise": 1}, "surprise", "Unknown field"),
         ({"standards__6__urban_fen": 1.5}, "standards.6.urban_fen", "Not a valid integer"),
         ({"local_settings": ["property.nothing"]}, "local_settings.property.nothing", "names no"),
+        ({"assessment": None}, "assessment", "Missing data"),
+        ({"assessment__severity_points": {"mild": 1}}, "assessment.severity_points", "needs"),
+        (
+            {"assessment__category_points": {"rich": 1}},
+            "assessment.category_points.rich.key",
+            "one of",
+        ),
+        (
+            {"assessment__grades": [{"grade": 1, "min_points": 5}, {"grade": 2, "min_points": 1}]},
+            "assessment.grades",
+            "the last grade must take 0 points",
+        ),
+        (
+            {"assessment__grades": [{"grade": 1, "min_points": 0}, {"grade": 2, "min_points": 3}]},
+            "assessment.grades",
+            "fewer points",
+        ),
+        ({"assessment__emergency_grade": 7}, "assessment.emergency_grade", "names no grade"),
     ],
 )
 def test_a_broken_pack_fails_naming_the_field(changes, field, reason):

@@ -15,6 +15,7 @@ class Permission(StrEnum):
     publish_policy = "publish_policy"
     register_households = "register_households"
     read_personal_data = "read_personal_data"
+    assess_needs = "assess_needs"
 
 
 GRANTS: dict[Permission, frozenset[Role]] = {
@@ -26,6 +27,8 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.register_households: frozenset({Role.admin, Role.caseworker, Role.assessor}),
     # Seeing an ID or phone number in full (each time audited, ALL-OV-3).
     Permission.read_personal_data: frozenset({Role.caseworker, Role.assessor}),
+    # The needs assessment is professional work: assessors and caseworkers (ALL-PS-2).
+    Permission.assess_needs: frozenset({Role.caseworker, Role.assessor}),
 }
 
 # Permissions that only some kinds of tenant have, whatever the role: households are
@@ -33,6 +36,7 @@ GRANTS: dict[Permission, frozenset[Role]] = {
 TENANT_TYPES: dict[Permission, frozenset[TenantType]] = {
     Permission.register_households: frozenset({TenantType.bureau}),
     Permission.read_personal_data: frozenset({TenantType.bureau}),
+    Permission.assess_needs: frozenset({TenantType.bureau}),
 }
 
 # Roles a tenant of each type may grant to its users.

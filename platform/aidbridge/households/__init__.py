@@ -1,2 +1,1 @@
-"""Households: registration, economic facts, classification decisions (and, next,
-assessments and reviews)."""
+"""Households: registration, economic facts, classification decisions, personal data."""

@@ -19,13 +19,12 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    event,
 )
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from aidbridge.areas.models import Area
 from aidbridge.clock import utcnow
-from aidbridge.db import FlagSet, Timestamped, enum_column
+from aidbridge.db import Final, FlagSet, Timestamped, enum_column
 from aidbridge.extensions import db
 from aidbridge.i18n import N_
 from aidbridge.policy.classify import Step
@@ -184,7 +183,7 @@ class EconomicItem(TenantOwned, db.Model):
     )
 
 
-class Decision(TenantOwned, db.Model):
+class Decision(Final, TenantOwned, db.Model):
     """One classification of a household, as the engine made it. Never changed: a
     new decision is a new row, and the pack version it applied stays readable."""
 
@@ -220,14 +219,3 @@ def trace_text(record: dict, translate) -> str:
     """A stored step or entitlement in words (``translate`` is gettext)."""
     step = Step(record["rule"], record.get("held"), record["message"], record["params"])
     return step.text(translate)
-
-
-class DecisionsAreFinal(RuntimeError):
-    pass
-
-
-@event.listens_for(Session, "before_flush")
-def _refuse_decision_changes(session: Session, flush_context, instances) -> None:
-    for obj in list(session.dirty) + list(session.deleted):
-        if isinstance(obj, Decision) and (session.is_modified(obj) or obj in session.deleted):
-            raise DecisionsAreFinal("a decision is never changed; make a new one")

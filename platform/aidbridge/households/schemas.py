@@ -44,7 +44,7 @@ class ResidentIdField(fields.String):
             raise ValidationError(str(exc)) from None
 
 
-def _not_future(day) -> None:
+def not_future(day) -> None:
     if day > local_today():
         raise ValidationError(N_("cannot be in the future"))
 
@@ -132,7 +132,7 @@ class HouseholdFieldsSchema(InputSchema):
     address = fields.String(required=True, validate=validate.Length(min=1, max=300))
     setting = fields.Enum(Setting, required=True)
     phone = fields.String(load_default=None, allow_none=True, validate=PHONE)
-    checks_authorised_on = fields.Date(load_default=None, allow_none=True, validate=_not_future)
+    checks_authorised_on = fields.Date(load_default=None, allow_none=True, validate=not_future)
     emergency = fields.Boolean(load_default=False)
     exit_requested = fields.Boolean(load_default=False)
     # Set by decisions; given by hand when a household comes from an earlier register.
@@ -145,7 +145,7 @@ HouseholdChangeSchema = all_optional(HouseholdFieldsSchema, "HouseholdChangeSche
 
 class RegistrationSchema(HouseholdFieldsSchema):
     # Default: today.
-    registered_on = fields.Date(load_default=None, allow_none=True, validate=_not_future)
+    registered_on = fields.Date(load_default=None, allow_none=True, validate=not_future)
     members = fields.List(
         fields.Nested(MemberInputSchema),
         required=True,
@@ -182,7 +182,7 @@ class RegistrationSchema(HouseholdFieldsSchema):
 
 class DecisionInputSchema(InputSchema):
     # Default: today.
-    decided_on = fields.Date(load_default=None, allow_none=True, validate=_not_future)
+    decided_on = fields.Date(load_default=None, allow_none=True, validate=not_future)
 
 
 class HouseholdQuery(PageQuery):

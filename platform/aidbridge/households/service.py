@@ -148,8 +148,9 @@ def update_member(member: Member, data: dict) -> Member:
     return member
 
 
-def part_of(household: Household, part: Member | EconomicItem):
-    """A member or item named in a URL under its household: another household's is a 404."""
+def part_of(household: Household, part):
+    """A member, item or assessment named in a URL under its household: another
+    household's is a 404."""
     if part.household_id != household.id:
         raise NotFound(N_("no such object"))
     return part
@@ -455,16 +456,7 @@ def decide(household: Household, on: date | None, actor) -> Decision:
             {"member_id": int(e.member), "rule": e.rule, "message": e.message, "params": e.params}
             for e in result.entitlements
         ],
-        steps=[
-            {
-                "rule": s.rule,
-                "held": s.held,
-                "message": s.message,
-                "params": {k: list(v) if isinstance(v, tuple) else v for k, v in s.params.items()},
-                "member": s.member,
-            }
-            for s in result.steps
-        ],
+        steps=[step.record() for step in result.steps],
         decided_by_id=actor.id if actor else None,
     )
     db.session.add(decision)
@@ -488,7 +480,9 @@ def decide(household: Household, on: date | None, actor) -> Decision:
 
 
 def facts_of(household: Household, last: Decision | None) -> f.HouseholdFacts:
-    """The household as the engine reads it; members are keyed by their id."""
+    """The household as the engines read it; members are keyed by their id. Members whose
+    ID number is not recorded yet (an emergency intake) have no birth date and are left
+    out: a decision refuses to be made without them."""
     members = tuple(
         f.Member(
             key=str(m.id),
@@ -505,6 +499,7 @@ def facts_of(household: Household, last: Decision | None) -> f.HouseholdFacts:
             applies_individually=m.applies_individually,
         )
         for m in household.members
+        if m.birth_date is not None
     )
     by_kind: dict[ItemKind, list] = {kind: [] for kind in ItemKind}
     for item in household.items:

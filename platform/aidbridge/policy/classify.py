@@ -89,6 +89,16 @@ class Step:
         }
         return translate(self.message) % params
 
+    def record(self) -> dict:
+        """The step as kept with a decision or an assessment (JSON; message untranslated)."""
+        return {
+            "rule": self.rule,
+            "held": self.held,
+            "message": self.message,
+            "params": {k: list(v) if isinstance(v, tuple) else v for k, v in self.params.items()},
+            "member": self.member,
+        }
+
 
 @dataclass(frozen=True)
 class MemberOutcome:

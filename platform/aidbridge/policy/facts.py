@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from aidbridge.clock import age_on
 from aidbridge.vocab import (
     DisabilityType,
     EmploymentStatus,
@@ -83,8 +84,7 @@ class Member:
     applies_individually: bool = False
 
     def age_on(self, day: date) -> int:
-        years = day.year - self.birth_date.year
-        return years - ((day.month, day.day) < (self.birth_date.month, self.birth_date.day))
+        return age_on(self.birth_date, day)
 
     def has_disability(self, types: frozenset[str], max_grade: int) -> bool:
         if self.disability_type is None or self.disability_grade is None:

@@ -20,6 +20,7 @@ from datetime import date
 from decimal import Decimal
 from functools import cache
 from importlib import resources
+from itertools import pairwise
 from typing import Any, ClassVar
 
 from marshmallow import (
@@ -34,7 +35,7 @@ from marshmallow import (
 
 from aidbridge.policy.facts import Outcome
 from aidbridge.schemas import flatten_messages
-from aidbridge.vocab import DisabilityType, Setting
+from aidbridge.vocab import DisabilityType, Setting, Severity
 
 
 class PackError(ValueError):
@@ -246,6 +247,30 @@ class EmploymentSupport:
 
 
 @dataclass(frozen=True)
+class HardshipGrade:
+    grade: int
+    min_points: int
+
+
+@dataclass(frozen=True)
+class AssessmentRules:
+    """The household needs assessment and its grade (分级, CN21-AS-1): points for each
+    dimension's severity, for the household's assistance category (its degree of
+    hardship) and for a high share of children and youth; grade 1 is the hardest."""
+
+    rule: str
+    severity_points: dict[str, int]
+    category_points: dict[str, int]
+    minors_age_limit: int
+    minors_share: Decimal
+    minors_points: int
+    # A household with an emergency need is graded at least this hard.
+    emergency_grade: int
+    # Hardest first, each with the fewest points it takes; the last takes 0.
+    grades: tuple[HardshipGrade, ...]
+
+
+@dataclass(frozen=True)
 class SocialWorkPosts:
     rule: str
     min_share: Decimal
@@ -276,6 +301,7 @@ class Pack:
     medical: tuple[Medical, ...]
     reviews: Reviews
     employment_support: EmploymentSupport | None
+    assessment: AssessmentRules
     social_work_posts: SocialWorkPosts | None
 
     @property
@@ -560,6 +586,57 @@ class EmploymentSupportSchema(_Part):
     model = EmploymentSupport
 
 
+class HardshipGradeSchema(_Part):
+    grade = fields.Integer(required=True, strict=True, validate=validate.Range(1, 9))
+    min_points = fields.Integer(required=True, strict=True, validate=validate.Range(min=0))
+
+    model = HardshipGrade
+
+
+def _points(**kwargs) -> fields.Integer:
+    return fields.Integer(strict=True, validate=validate.Range(0, 100), **kwargs)
+
+
+RATED = [str(s) for s in Severity if s is not Severity.none]
+
+
+class AssessmentSchema(_Part):
+    rule = _rule(required=True)
+    severity_points = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(RATED)), values=_points(), required=True
+    )
+    category_points = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(list(Outcome))), values=_points(), required=True
+    )
+    minors_age_limit = fields.Integer(required=True, strict=True, validate=validate.Range(14, 35))
+    minors_share = fields.Decimal(required=True, validate=validate.Range(min=0, max=1))
+    minors_points = _points(required=True)
+    emergency_grade = fields.Integer(required=True, strict=True)
+    grades = fields.List(
+        fields.Nested(HardshipGradeSchema), required=True, validate=validate.Length(min=2)
+    )
+
+    @validates_schema(skip_on_field_errors=True)
+    def _consistent(self, data, **kwargs):
+        errors = {}
+        missing = [s for s in RATED if s not in data["severity_points"]]
+        if missing:
+            errors["severity_points"] = [f"needs points for {', '.join(missing)}"]
+        grades = data["grades"]
+        if [g.grade for g in grades] != list(range(1, len(grades) + 1)):
+            errors["grades"] = ["must be numbered 1, 2, … hardest first"]
+        elif any(a.min_points <= b.min_points for a, b in pairwise(grades)):
+            errors["grades"] = ["each grade must take fewer points than the one before"]
+        elif grades[-1].min_points != 0:
+            errors["grades"] = ["the last grade must take 0 points, so every household has one"]
+        elif not 1 <= data["emergency_grade"] <= len(grades):
+            errors["emergency_grade"] = ["names no grade"]
+        if errors:
+            raise ValidationError(errors)
+
+    model = AssessmentRules
+
+
 class SocialWorkPostsSchema(_Part):
     rule = _rule(required=True)
     min_share = fields.Decimal(required=True, validate=validate.Range(min=0, max=1))
@@ -595,6 +672,7 @@ class PackSchema(_Part):
     medical = fields.List(fields.Nested(MedicalSchema), load_default=list)
     reviews = fields.Nested(ReviewsSchema, required=True)
     employment_support = fields.Nested(EmploymentSupportSchema, load_default=None)
+    assessment = fields.Nested(AssessmentSchema, required=True)
     social_work_posts = fields.Nested(SocialWorkPostsSchema, load_default=None)
 
     @validates_schema(skip_on_field_errors=True)

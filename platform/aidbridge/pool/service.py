@@ -37,6 +37,7 @@ from aidbridge.pool.models import (
     TaxonomyTerm,
     new_hsds_id,
 )
+from aidbridge.pool.taxonomy import check_dimension, check_subcategory
 
 # The status a service may move to from each status.
 TRANSITIONS: dict[ServiceStatus, frozenset[ServiceStatus]] = {
@@ -50,19 +51,9 @@ TRANSITIONS: dict[ServiceStatus, frozenset[ServiceStatus]] = {
 # --- validation against reference data and the tenant --------------------------------------
 
 
-def _check_dimension(code: str, field: str) -> None:
-    # Terms are few and held by the session's identity map after the first get.
-    term = db.session.get(TaxonomyTerm, code)
-    if term is None or not term.is_dimension:
-        raise InvalidInput.field(field, N_("unknown need dimension"))
-
-
 def _check_taxonomy(dimension: str, subcategory: str | None) -> None:
-    _check_dimension(dimension, "dimension")
-    if subcategory is not None:
-        sub = db.session.get(TaxonomyTerm, subcategory)
-        if sub is None or sub.parent_code != dimension:
-            raise InvalidInput.field("subcategory", N_("not a sub-category of this dimension"))
+    check_dimension(dimension, "dimension")
+    check_subcategory(dimension, subcategory, "subcategory")
 
 
 def _areas_inside(tenant: Tenant, codes: list[str], field: str) -> list[Area]:
@@ -352,7 +343,7 @@ PROJECT_TRANSITIONS: dict[ProjectStatus, frozenset[ProjectStatus]] = {
 def _apply_project(tenant: Tenant, project: Project, data: dict) -> None:
     if "dimensions" in data:
         for index, code in enumerate(data["dimensions"]):
-            _check_dimension(code, f"dimensions.{index}")
+            check_dimension(code, f"dimensions.{index}")
         project.dimensions = [
             ProjectDimension(tenant_id=tenant.id, dimension_code=code)
             for code in sorted(set(data["dimensions"]))

@@ -7,7 +7,9 @@ from importlib import resources
 
 from sqlalchemy import select
 
+from aidbridge.errors import InvalidInput
 from aidbridge.extensions import db
+from aidbridge.i18n import N_
 from aidbridge.pool.models import TaxonomyTerm
 
 
@@ -35,3 +37,17 @@ def dimensions() -> list[TaxonomyTerm]:
             .order_by(TaxonomyTerm.code)
         )
     )
+
+
+def check_dimension(code: str, field: str) -> None:
+    # Terms are few and held by the session's identity map after the first get.
+    term = db.session.get(TaxonomyTerm, code)
+    if term is None or not term.is_dimension:
+        raise InvalidInput.field(field, N_("unknown need dimension"))
+
+
+def check_subcategory(dimension: str, subcategory: str | None, field: str) -> None:
+    if subcategory is not None:
+        term = db.session.get(TaxonomyTerm, subcategory)
+        if term is None or term.parent_code != dimension:
+            raise InvalidInput.field(field, N_("not a sub-category of this dimension"))

@@ -1,0 +1,105 @@
+"""API routes: needs assessments of a household, and the bureau's need items."""
+
+from __future__ import annotations
+
+from flask_login import current_user
+
+from aidbridge.accounts.permissions import Permission
+from aidbridge.api import endpoint
+from aidbridge.households.models import Household
+from aidbridge.households.service import part_of
+from aidbridge.needs import service
+from aidbridge.needs.models import Assessment, Need
+from aidbridge.needs.schemas import (
+    AssessmentDetailSchema,
+    AssessmentInputSchema,
+    AssessmentSchema,
+    NeedQuery,
+    NeedSchema,
+    ProposalQuery,
+    ProposalSchema,
+)
+from aidbridge.schemas import PageQuery
+
+TAG = "needs"
+KEEP = Permission.register_households
+HOUSEHOLD = {"household_id": Household}
+
+
+@endpoint(
+    "/households/<int:household_id>/assessments/proposal",
+    summary="The needs, ratings and grade the household's facts suggest, with the reasons",
+    tag=TAG,
+    query=ProposalQuery,
+    response=ProposalSchema,
+    permission=Permission.assess_needs,
+    load=HOUSEHOLD,
+)
+def propose(household, args):
+    return service.proposal(household, args["on"])
+
+
+@endpoint(
+    "/households/<int:household_id>/assessments",
+    "POST",
+    summary="Record the household's needs assessment (a new version) and its need items",
+    tag=TAG,
+    body=AssessmentInputSchema,
+    response=AssessmentDetailSchema,
+    status=201,
+    permission=Permission.assess_needs,
+    load=HOUSEHOLD,
+)
+def assess(household, data):
+    return service.detail(service.assess(household, data, current_user))
+
+
+@endpoint(
+    "/households/<int:household_id>/assessments",
+    summary="The household's assessments, latest version first",
+    tag=TAG,
+    query=PageQuery,
+    response=AssessmentSchema,
+    many=True,
+    permission=KEEP,
+    load=HOUSEHOLD,
+)
+def list_assessments(household, args):
+    return service.assessments_query(household)
+
+
+@endpoint(
+    "/households/<int:household_id>/assessments/<int:assessment_id>",
+    summary="One assessment with the change per dimension since the previous one",
+    tag=TAG,
+    response=AssessmentDetailSchema,
+    permission=KEEP,
+    load={**HOUSEHOLD, "assessment_id": Assessment},
+)
+def get_assessment(household, assessment):
+    return service.detail(part_of(household, assessment))
+
+
+@endpoint(
+    "/needs",
+    summary="Your need items (open by default), most urgent first",
+    tag=TAG,
+    query=NeedQuery,
+    response=NeedSchema,
+    many=True,
+    permission=KEEP,
+)
+def list_needs(args):
+    return service.needs_query(args)
+
+
+@endpoint(
+    "/needs/<int:need_id>",
+    summary="One need item with the reason it was proposed",
+    tag=TAG,
+    response=NeedSchema,
+    permission=KEEP,
+    load={"need_id": Need},
+)
+def get_need(need):
+    return need

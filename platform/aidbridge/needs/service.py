@@ -1,0 +1,326 @@
+"""Assessing a household's needs and keeping its open need items (CN21-AS-1).
+
+The engine proposes from the facts; the assessor's confirmed assessment is kept as a
+new version, and the household's need items follow it: a need assessed again stays
+the same item (its referrals and history stay with it), a new one is opened, and an
+open one the assessment no longer confirms is closed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import case, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from aidbridge.areas.models import Area
+from aidbridge.areas.service import within
+from aidbridge.audit import service as audit
+from aidbridge.clock import local_today
+from aidbridge.errors import InvalidInput
+from aidbridge.extensions import db
+from aidbridge.households.models import Household
+from aidbridge.households.service import facts_of
+from aidbridge.i18n import N_
+from aidbridge.needs import engine
+from aidbridge.needs.models import Assessment, DimensionRating, Need, NeedStatus
+from aidbridge.policy.service import pack_in_force
+from aidbridge.pool.taxonomy import check_subcategory
+from aidbridge.vocab import NeedDimension, Severity, Urgency
+
+SEVERITY_ORDER = tuple(Severity)
+
+
+# --- what the facts suggest ------------------------------------------------------------------
+
+
+def proposal(household: Household, on: date | None) -> dict:
+    """The needs, ratings and grade the engine proposes for ``on`` (default today)."""
+    on = on or local_today()
+    version, pack = pack_in_force(household.jurisdiction, on)
+    proposed = engine.propose(facts_of(household, None), pack, on)
+    ratings = engine.ratings_of(proposed)
+    grading = _grade(household, ratings, pack, on)
+    return {
+        "on": on,
+        "pack": version.name,
+        "ratings": [{"dimension": d, **vars(r), "note": ""} for d, r in ratings.items()],
+        "needs": proposed,
+        "grade": grading.grade,
+        "points": grading.points,
+        "grade_steps": [step.record() for step in grading.steps],
+    }
+
+
+def _grade(household: Household, ratings, pack, on: date) -> engine.Grading:
+    born = [m.birth_date for m in household.members if m.birth_date is not None]
+    return engine.grade(ratings, household.outcomes, born, pack, on)
+
+
+# --- assessing -------------------------------------------------------------------------------
+
+
+@dataclass
+class AssessmentDetail:
+    """An assessment with its change per dimension since the previous version and the
+    needs it confirmed (what the API and the page show)."""
+
+    assessment: Assessment
+    changes: list[dict]
+    needs: list[Need]
+
+    def __getattr__(self, name: str):
+        return getattr(self.assessment, name)
+
+
+def assess(household: Household, data: dict, actor) -> Assessment:
+    """Keep the assessor's assessment as the household's next version and bring its
+    need items in line with it."""
+    on = data["assessed_on"] or local_today()
+    if on < household.registered_on:
+        raise InvalidInput.field("assessed_on", N_("cannot be before the registration"))
+    last = latest_assessment(household)
+    if last is not None and on <= last.assessed_on:
+        raise InvalidInput.field(
+            "assessed_on", f"must be after the last assessment, on {last.assessed_on.isoformat()}"
+        )
+    version, pack = pack_in_force(household.jurisdiction, on)
+    wanted = _needs(household, data["needs"], pack, on)
+    ratings = engine.ratings_of(wanted.values())
+    for rating in data["ratings"]:
+        ratings[rating["dimension"]] = engine.Rating(rating["severity"], rating["urgency"])
+    notes = {r["dimension"]: r["note"] for r in data["ratings"]}
+    grading = _grade(household, ratings, pack, on)
+    assessment = Assessment(
+        tenant_id=household.tenant_id,
+        household=household,
+        version=(last.version + 1) if last else 1,
+        assessed_on=on,
+        pack_version=version,
+        grade=grading.grade,
+        points=grading.points,
+        grade_steps=[step.record() for step in grading.steps],
+        consents_to_share=data["consents_to_share"],
+        note=data["note"],
+        assessed_by_id=actor.id if actor else None,
+        ratings=[
+            DimensionRating(
+                tenant_id=household.tenant_id,
+                dimension=dimension,
+                severity=rating.severity,
+                urgency=rating.urgency,
+                note=notes.get(dimension, ""),
+            )
+            for dimension, rating in ratings.items()
+        ],
+    )
+    db.session.add(assessment)
+    db.session.flush()
+    opened, kept, closed = _follow(household, assessment, wanted)
+    audit.record(
+        "household.assess",
+        "household",
+        household.id,
+        tenant_id=household.tenant_id,
+        after={
+            "assessment": assessment.id,
+            "version": assessment.version,
+            "grade": assessment.grade,
+            "needs_opened": opened,
+            "needs_kept": kept,
+            "needs_closed": closed,
+        },
+    )
+    return assessment
+
+
+@dataclass
+class _Wanted:
+    """A need the assessment confirms, as it will be kept."""
+
+    dimension: NeedDimension
+    subcategory: str | None
+    member_id: int | None
+    severity: Severity
+    urgency: Urgency
+    yearly_target: int | None
+    target_rule: str | None
+    note: str
+    basis: dict | None
+
+    @property
+    def key(self):
+        return (str(self.dimension), self.subcategory, self.member_id)
+
+
+def _needs(household: Household, needs: list[dict], pack, on: date) -> dict[tuple, _Wanted]:
+    """The needs as asked, checked against the household and the taxonomy, with the
+    pack's yearly targets and, where the engine proposed the same need, its reason."""
+    members = {m.id for m in household.members}
+    proposed = {p.key: p for p in engine.propose(facts_of(household, None), pack, on)}
+    targets = engine.yearly_targets(pack)
+    wanted: dict[tuple, _Wanted] = {}
+    errors: dict[str, list[str]] = {}
+    for index, need in enumerate(needs):
+        field = f"needs.{index}."
+        if need["member_id"] is not None and need["member_id"] not in members:
+            errors[field + "member_id"] = [N_("not a member of this household")]
+            continue
+        try:
+            check_subcategory(need["dimension"], need["subcategory"], field + "subcategory")
+        except InvalidInput as error:
+            errors.update(error.errors)
+            continue
+        target, target_rule = need["yearly_target"], None
+        if need["subcategory"] in targets:
+            least, target_rule = targets[need["subcategory"]]
+            if target is None:
+                target = least
+            elif target < least:
+                errors[field + "yearly_target"] = [f"at least {least} a year ({target_rule})"]
+                continue
+        member_key = str(need["member_id"]) if need["member_id"] is not None else None
+        match = proposed.get((str(need["dimension"]), need["subcategory"], member_key))
+        item = _Wanted(
+            dimension=need["dimension"],
+            subcategory=need["subcategory"],
+            member_id=need["member_id"],
+            severity=need["severity"],
+            urgency=need["urgency"],
+            yearly_target=target,
+            target_rule=target_rule,
+            note=need["note"],
+            basis=match.why.record() if match else None,
+        )
+        wanted[item.key] = item
+    if errors:
+        raise InvalidInput(N_("some needs cannot be recorded"), errors)
+    return wanted
+
+
+def _follow(household: Household, assessment: Assessment, wanted: dict) -> tuple[int, int, int]:
+    """Open, keep and close the household's need items as the assessment says."""
+    open_needs = {n.key: n for n in open_needs_of(household)}
+    opened = kept = closed = 0
+    for key, item in wanted.items():
+        need = open_needs.pop(key, None)
+        if need is None:
+            need = Need(
+                tenant_id=household.tenant_id,
+                household=household,
+                opened_by_id=assessment.id,
+                opened_on=assessment.assessed_on,
+            )
+            db.session.add(need)
+            opened += 1
+        else:
+            kept += 1
+        need.dimension, need.subcategory_code = item.dimension, item.subcategory
+        need.member_id, need.severity, need.urgency = item.member_id, item.severity, item.urgency
+        need.yearly_target, need.target_rule = item.yearly_target, item.target_rule
+        need.note, need.basis, need.assessment_id = item.note, item.basis, assessment.id
+    for need in open_needs.values():
+        need.status, need.closed_on, need.assessment_id = (
+            NeedStatus.closed,
+            assessment.assessed_on,
+            assessment.id,
+        )
+        closed += 1
+    db.session.flush()
+    return opened, kept, closed
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def assessments_query(household: Household):
+    return (
+        select(Assessment)
+        .where(Assessment.household_id == household.id)
+        .options(
+            selectinload(Assessment.ratings),
+            joinedload(Assessment.pack_version),
+            joinedload(Assessment.assessed_by),
+        )
+        .order_by(Assessment.version.desc())
+    )
+
+
+def latest_assessment(household: Household) -> Assessment | None:
+    return db.session.scalars(assessments_query(household).limit(1)).first()
+
+
+def detail(assessment: Assessment) -> AssessmentDetail:
+    previous = db.session.scalars(
+        select(Assessment)
+        .where(
+            Assessment.household_id == assessment.household_id,
+            Assessment.version == assessment.version - 1,
+        )
+        .options(selectinload(Assessment.ratings))
+    ).first()
+    needs = db.session.scalars(
+        _needs_query()
+        .where(Need.assessment_id == assessment.id, Need.status == NeedStatus.open)
+        .order_by(Need.id)
+    ).all()
+    return AssessmentDetail(assessment, changes(previous, assessment), list(needs))
+
+
+def changes(previous: Assessment | None, current: Assessment) -> list[dict]:
+    """The severity of each dimension before and after (before is none for a first one)."""
+    before = {r.dimension: r.severity for r in previous.ratings} if previous else {}
+    result = []
+    for rating in current.ratings:
+        old = before.get(rating.dimension, Severity.none)
+        step = SEVERITY_ORDER.index(rating.severity) - SEVERITY_ORDER.index(old)
+        direction = "worse" if step > 0 else "better" if step < 0 else "same"
+        result.append(
+            {
+                "dimension": rating.dimension,
+                "before": old,
+                "after": rating.severity,
+                "direction": direction,
+                "rating": rating,
+            }
+        )
+    return result
+
+
+def open_needs_of(household: Household) -> list[Need]:
+    return list(
+        db.session.scalars(
+            _needs_query()
+            .where(Need.household_id == household.id, Need.status == NeedStatus.open)
+            .order_by(Need.id)
+        )
+    )
+
+
+def _needs_query():
+    return select(Need).options(
+        joinedload(Need.household), joinedload(Need.member), joinedload(Need.subcategory)
+    )
+
+
+def needs_query(args: dict):
+    """The tenant's need items, most urgent first, then oldest."""
+    query = _needs_query().where(Need.status == args["status"])
+    if args.get("dimension"):
+        query = query.where(Need.dimension == args["dimension"])
+    if args.get("urgency"):
+        query = query.where(Need.urgency == args["urgency"])
+    if args.get("household_id"):
+        query = query.where(Need.household_id == args["household_id"])
+    if args.get("area_code"):
+        area = db.session.get(Area, args["area_code"])
+        if area is None:
+            raise InvalidInput.field("area_code", N_("no such area"))
+        query = query.join(Need.household).join(Household.area).where(within(area))
+    urgency_rank = _rank(Need.urgency, [u.value for u in reversed(engine.URGENCY_ORDER)])
+    return query.order_by(urgency_rank, Need.opened_on, Need.id)
+
+
+def _rank(column, values: list[str]):
+    return case({value: index for index, value in enumerate(values)}, value=column)
