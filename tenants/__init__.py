@@ -10,12 +10,25 @@ def register_portals(app: Flask) -> None:
     from tenants.charity.views import portal as charity
     from tenants.households.views import portal as households
     from tenants.labels import register_labels
+    from tenants.notifications.views import portal as notifications
+    from tenants.notifications.views import unread_notifications
     from tenants.operator.views import portal as operator
     from tenants.policy.views import portal as policy
     from tenants.pool.views import portal as pool
     from tenants.provider.views import portal as provider
 
-    portals = (bureau, charity, agency, operator, admin, pool, provider, policy, households)
+    portals = (
+        bureau,
+        charity,
+        agency,
+        operator,
+        admin,
+        pool,
+        provider,
+        policy,
+        households,
+        notifications,
+    )
     for blueprint in portals:
         app.register_blueprint(blueprint)
     # Where the site sends a signed-in user: their tenant type's own portal.
@@ -26,3 +39,4 @@ def register_portals(app: Flask) -> None:
         for kind in portal.tenant_types
     }
     register_labels(app)
+    app.jinja_env.globals["unread_notifications"] = unread_notifications

@@ -203,7 +203,8 @@ SEVERITY = {
 URGENCY = {
     Urgency.routine: _l("Routine"),
     Urgency.priority: _l("Priority"),
-    Urgency.emergency: _l("Emergency"),
+    # 紧急, where a household's emergency hardship is 急难.
+    Urgency.emergency: lazy_pgettext("urgency", "Emergency"),
 }
 CHANGE = {"worse": _l("worse"), "better": _l("better"), "same": _l("unchanged")}
 

@@ -27,6 +27,7 @@ from aidbridge.households.service import decide
 from aidbridge.needs import service as needs
 from aidbridge.needs.models import Assessment, Need
 from aidbridge.needs.schemas import AssessmentInputSchema
+from aidbridge.notifications.models import Notification
 from aidbridge.policy.models import PolicyPackVersion
 from aidbridge.pool import hsds
 from aidbridge.pool.models import Project, Service, TaxonomyTerm
@@ -71,6 +72,10 @@ def foreign(db):
     from aidbridge.accounts import service
 
     token, _plain = service.create_token(admin, f"{MARK}token", None)
+    notification = Notification(
+        tenant_id=tenant.id, user_id=admin.id, kind="review_overdue", message=f"{MARK}通知"
+    )
+    db.session.add(notification)
     db.session.commit()
     project = make_project(tenant, status="active", title=f"{MARK}项目", areas=["360202"])
     published = make_service(
@@ -111,6 +116,7 @@ def foreign(db):
             EconomicItem: household.items[0],
             Assessment: assessment,
             Need: db.session.scalar(select(Need).where(Need.household_id == household.id)),
+            Notification: notification,
             # Public policy, shared on purpose: A's jurisdiction's pack.
             PolicyPackVersion: db.session.scalar(
                 select(PolicyPackVersion).where(PolicyPackVersion.jurisdiction == "changjiang")
@@ -139,6 +145,7 @@ def foreign(db):
             db.session.scalar(select(func.count(Decision.id))),
             db.session.scalar(select(func.count(Assessment.id))),
             db.session.scalar(select(func.count(Need.id))),
+            notification.read_at,
         ),
     }
 

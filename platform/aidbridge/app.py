@@ -24,7 +24,16 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # The bounded contexts of the core. Each may have `models`, `api` and `jobs`
 # modules; importing them registers tables, API routes and jobs.
-CONTEXTS = ("areas", "accounts", "audit", "policy", "pool", "households", "needs")
+CONTEXTS = (
+    "areas",
+    "accounts",
+    "audit",
+    "notifications",
+    "policy",
+    "pool",
+    "households",
+    "needs",
+)
 
 
 def _load(part: str) -> None:

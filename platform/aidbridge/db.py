@@ -75,9 +75,10 @@ class RecordIsFinal(RuntimeError):
 @event.listens_for(Session, "before_flush")
 def _refuse_changes_to_final(session: Session, flush_context, instances) -> None:
     for obj in [*session.dirty, *session.deleted]:
-        if isinstance(obj, Final) and (obj in session.deleted or session.is_modified(obj)):
-            name = type(obj).__name__.lower()
-            raise RecordIsFinal(f"a {name} is never changed; make a new one")
+        # Its own columns, that is: rows added to its collections leave the row as it was.
+        changed = session.is_modified(obj, include_collections=False)
+        if isinstance(obj, Final) and (obj in session.deleted or changed):
+            raise RecordIsFinal(f"a {obj.__tablename__} is never changed; make a new one")
 
 
 class Timestamped:

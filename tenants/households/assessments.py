@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask import abort, redirect, render_template, request, url_for
 from flask_login import current_user
 from marshmallow import ValidationError
-from sqlalchemy import select
 
 from aidbridge.accounts.permissions import Permission
 from aidbridge.clock import local_today
@@ -17,7 +16,7 @@ from aidbridge.households.service import part_of
 from aidbridge.needs import service
 from aidbridge.needs.models import Assessment
 from aidbridge.needs.schemas import AssessmentInputSchema
-from aidbridge.pool.models import TaxonomyTerm
+from aidbridge.pool.taxonomy import subcategories_by_dimension
 from aidbridge.schemas import flatten_messages
 from aidbridge.tenancy import url_objects
 from aidbridge.vocab import NeedDimension, Severity, Urgency
@@ -134,10 +133,7 @@ def _choices(form, household: Household, rows: int) -> None:
 
 def _terms() -> dict[str, list[tuple[str, str]]]:
     """Sub-categories grouped by dimension, each group led by "any service" of it."""
-    children: dict[str, list[TaxonomyTerm]] = {}
-    for term in db.session.scalars(select(TaxonomyTerm).order_by(TaxonomyTerm.code)):
-        if term.parent_code:
-            children.setdefault(term.parent_code, []).append(term)
+    children = subcategories_by_dimension()
     return {
         str(NEED_DIMENSION[d]): [
             (str(d), _("%(dimension)s: any service", dimension=NEED_DIMENSION[d])),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import redirect, render_template, request, url_for
+from flask import current_app, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from aidbridge.accounts.models import TenantType
@@ -147,6 +147,15 @@ def index():
         streets=_areas((AreaLevel.street,)),
         outcomes=list(Outcome),
         today=local_today(),
+    )
+
+
+@portal.get("/reviews")
+def reviews():
+    return render_template(
+        "households/reviews.html",
+        streets=service.reviews_by_street(local_today()),
+        notice_days=current_app.config["REVIEW_NOTICE_DAYS"],
     )
 
 

@@ -158,7 +158,7 @@ def test_the_assessor_edits_and_adds_and_their_own_need_has_no_engine_reason(api
 def test_a_reassessment_keeps_closes_and_opens_needs_and_shows_the_change(api, family):
     mother = _ids(family)[1]
     first = _confirm_proposal(api, family, on="2026-11-02").json
-    care_id = next(n["id"] for n in first["needs"] if n["dimension"] == "care")
+    care_id = next(n["need_id"] for n in first["needs"] if n["dimension"] == "care")
     body = {
         "assessed_on": ON,
         "consents_to_share": True,
@@ -192,8 +192,11 @@ def test_a_reassessment_keeps_closes_and_opens_needs_and_shows_the_change(api, f
     assert all(n["closed_on"] == ON for n in closed)
     history = api("GET", f"/households/{family['id']}/assessments").json["items"]
     assert [a["version"] for a in history] == [2, 1]
+    # Version 1 still reads as it was recorded: its needs, severe care among them.
     first_again = api("GET", f"/households/{family['id']}/assessments/{first['id']}").json
     assert first_again["grade"] == first["grade"]
+    assert first_again["needs"] == first["needs"]
+    assert {n["dimension"]: n["severity"] for n in first_again["needs"]}["care"] == "severe"
 
 
 def test_cj21_job_1_targets_come_from_the_pack_and_cannot_be_set_lower(client, db):
@@ -252,14 +255,6 @@ def test_cj21_job_1_targets_come_from_the_pack_and_cannot_be_set_lower(client, d
             "not a member of this household",
         ),
         (
-            {
-                "ratings": [{"dimension": "legal", "severity": "none"}],
-                "needs": [{"dimension": "legal", "severity": "mild"}],
-            },
-            "needs.0.dimension",
-            "its dimension is rated none",
-        ),
-        (
             {"needs": [{"dimension": "legal", "severity": "mild"}] * 2},
             "needs.1.dimension",
             "the same need twice",
@@ -278,6 +273,18 @@ def test_bad_assessments_are_refused_naming_the_field_and_nothing_is_written(
     assert db.session.scalar(text("SELECT count(*) FROM need")) == 0
 
 
+def test_before_any_pack_is_in_force_there_is_nothing_to_assess_by(api):
+    data = household_data(registered_on="2016-01-04", checks_authorised_on="2016-01-04")
+    household = api("POST", "/households", json=data).json["id"]
+    proposal = api("GET", f"/households/{household}/assessments/proposal?on=2016-06-01")
+    assert proposal.status_code == 422
+    assert "no policy pack" in proposal.json["errors"]["on"][0]
+    body = {"assessed_on": "2016-06-01", "consents_to_share": True}
+    refused = api("POST", f"/households/{household}/assessments", json=body)
+    assert refused.status_code == 422
+    assert "no policy pack" in refused.json["errors"]["assessed_on"][0]
+
+
 def test_one_assessment_per_date_and_never_before_the_last(api, family):
     assert _confirm_proposal(api, family).status_code == 201
     for day in (ON, "2026-11-10"):
@@ -288,6 +295,30 @@ def test_one_assessment_per_date_and_never_before_the_last(api, family):
         }
 
 
+def test_a_rating_is_never_lighter_than_its_hardest_need(api, family):
+    body = {
+        "assessed_on": ON,
+        "consents_to_share": True,
+        "ratings": [
+            {"dimension": "legal", "severity": "none"},
+            {"dimension": "housing", "severity": "mild"},
+            {"dimension": "psychological", "severity": "severe", "note": "自述"},
+        ],
+        "needs": [
+            {"dimension": "legal", "severity": "mild"},
+            {"dimension": "housing", "severity": "moderate", "urgency": "emergency"},
+        ],
+    }
+    response = api("POST", f"/households/{family['id']}/assessments", json=body)
+    assert response.status_code == 201, response.json
+    ratings = {r["dimension"]: (r["severity"], r["urgency"]) for r in response.json["ratings"]}
+    assert ratings["legal"] == ("mild", "routine")
+    assert ratings["housing"] == ("moderate", "emergency")
+    assert ratings["psychological"] == ("severe", "routine")  # a rating without a need stands
+    # 1 + 2 + 4 = 7 points would be grade 2; an emergency need makes it grade 1.
+    assert (response.json["points"], response.json["grade"]) == (7, 1)
+
+
 def test_an_assessment_is_never_changed(api, family, db):
     _confirm_proposal(api, family)
     assessment = db.session.query(Assessment).one()
@@ -295,14 +326,22 @@ def test_an_assessment_is_never_changed(api, family, db):
     with pytest.raises(RecordIsFinal):
         db.session.flush()
     db.session.rollback()
-    with pytest.raises(Exception, match="never changed"), db.session.begin_nested():
-        db.session.execute(text("UPDATE dimension_rating SET severity = 'none'"))
+    for statement in (
+        "UPDATE assessment SET grade = 4",
+        "DELETE FROM assessment",
+        "UPDATE dimension_rating SET severity = 'none'",
+        "UPDATE assessed_need SET severity = 'mild'",
+        "DELETE FROM assessed_need",
+    ):
+        with pytest.raises(Exception, match="never changed"), db.session.begin_nested():
+            db.session.execute(text(statement))
 
 
 def test_assessing_is_audited(api, family, db):
     _confirm_proposal(api, family)
     event = db.session.query(AuditEvent).filter_by(action="household.assess").one()
-    assert event.after["version"] == 1 and event.after["needs_opened"] == 3
+    assert event.after["version"] == 1 and len(event.after["needs_opened"]) == 3
+    assert {n["dimension"] for n in event.after["needs"]} == {"care", "employment", "education"}
 
 
 def test_monitors_read_nothing_and_admins_cannot_assess(client, bureau, family):

@@ -249,3 +249,32 @@ def test_every_pack_grades(packs):
 def test_the_age_of_majority_is_reached_on_the_birthday():
     who = member("a", 18, date(2026, 11, 1))
     assert who.age_on(date(2026, 10, 31)) == 17 and who.age_on(date(2026, 11, 1)) == 18
+
+
+def test_every_sub_category_the_engine_proposes_is_in_the_taxonomy(packs):
+    """A code missing from the taxonomy would silently become another need on the page."""
+    import csv
+    from importlib import resources
+
+    source = resources.files("aidbridge.pool").joinpath("data/taxonomy.csv")
+    with source.open(encoding="utf-8") as handle:
+        codes = {row["code"] for row in csv.DictReader(handle)}
+    for name in packs:
+        on = ON[name]
+        everyone = (
+            member("a", 80, on, self_care=SelfCare.full_care, major_illness=True),
+            member("b", 30, on, employment=EmploymentStatus.unemployed),
+            member("d", 12, on, school_stage=SchoolStage.primary),
+            member(
+                "c",
+                9,
+                on,
+                disability_type=DisabilityType.physical,
+                disability_grade=1,
+                labour_capacity=LabourCapacity.none,
+                employment=EmploymentStatus.not_in_labour_force,
+            ),
+        )
+        proposed = _proposed(packs, *everyone, pack=name, emergency=True)
+        assert {n.subcategory for n in proposed} <= codes, name
+        assert len({n.dimension for n in proposed}) == 5, name

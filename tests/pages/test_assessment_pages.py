@@ -90,15 +90,32 @@ def test_an_assessor_confirms_the_proposal_adds_a_need_and_sees_it_open(
     assert kinds == {"care.personal_care", "psychological.counselling"}
 
 
-def test_a_need_in_a_dimension_rated_none_is_refused_on_its_row(client, assessor, household, db):
+def test_a_bad_row_is_shown_on_that_row_and_nothing_is_saved(client, assessor, household, db):
     url = f"/households/{household.id}/assessments/new"
     values = form_values(client.get(url).get_data(as_text=True), "assessment-form")
-    care = _row_of(values, "care.personal_care")
-    values["ratings_1_severity"] = "none"  # care
+    last = f"needs_{int(values['rows']) - 1}_"
+    values[last + "include"] = "y"  # ticked, but the need left blank
+    values[last + "subcategory"] = ""
     response = client.post(url, data=values)
     assert response.status_code == 422
-    assert f'data-field="{care}subcategory"' in response.get_data(as_text=True)
+    assert f'data-field="{last}subcategory"' in response.get_data(as_text=True)
     assert db.session.scalar(select(Assessment)) is None
+
+
+def test_an_earlier_version_shows_what_it_confirmed(client, assessor, household, db):
+    url = f"/households/{household.id}/assessments/new"
+    values = form_values(client.get(url).get_data(as_text=True), "assessment-form")
+    first = client.post(url, data={**values, "assessed_on": "2026-11-10"})
+    assert first.status_code == 302
+    care = _row_of(values, "care.personal_care")
+    # Care is no longer needed: the assessor unticks it and rates care none.
+    changed = {care + "include": "", "ratings_1_severity": "none", "ratings_1_urgency": "routine"}
+    second = client.post(url, data={**values, **changed, "assessed_on": "2026-11-20"})
+    assert second.status_code == 302
+    later = client.get(second.headers["Location"]).get_data(as_text=True)
+    assert "好转" in later  # care: severe → none
+    earlier = client.get(first.headers["Location"]).get_data(as_text=True)
+    assert "生活照料" in earlier and "第 2 次评估" in earlier
 
 
 def test_caseworkers_assess_but_admins_do_not(client, bureau, household):

@@ -48,10 +48,15 @@ ASSIGNABLE_ROLES: dict[TenantType, frozenset[Role]] = {
 }
 
 
+def grants(roles, tenant_type: TenantType, permission: Permission) -> bool:
+    """Whether roles held in a tenant of this type give the permission."""
+    kinds = TENANT_TYPES.get(permission)
+    if kinds is not None and tenant_type not in kinds:
+        return False
+    return bool(roles & GRANTS[permission])
+
+
 def can(user, permission: Permission) -> bool:
     if user is None or not getattr(user, "is_authenticated", False):
         return False
-    kinds = TENANT_TYPES.get(permission)
-    if kinds is not None and user.tenant.type not in kinds:
-        return False
-    return bool(user.roles & GRANTS[permission])
+    return grants(user.roles, user.tenant.type, permission)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from flask_login import current_user
 
 from aidbridge.accounts.permissions import Permission
@@ -24,6 +25,7 @@ from aidbridge.households.schemas import (
     MemberSchema,
     RegistrationSchema,
     RevealedSchema,
+    ReviewsSchema,
 )
 from aidbridge.schemas import PageQuery
 
@@ -45,6 +47,22 @@ ITEM = {**HOUSEHOLD, "item_id": EconomicItem}
 )
 def list_households(args):
     return service.households_query(args, local_today())
+
+
+@endpoint(
+    "/households/reviews",
+    summary="Reviews due (within the notice period) and overdue, per street",
+    tag=TAG,
+    response=ReviewsSchema,
+    permission=KEEP,
+)
+def reviews_by_street():
+    today = local_today()
+    return {
+        "on": today,
+        "notice_days": current_app.config["REVIEW_NOTICE_DAYS"],
+        "streets": service.reviews_by_street(today),
+    }
 
 
 @endpoint(

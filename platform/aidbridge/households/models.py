@@ -89,6 +89,8 @@ class Household(TenantOwned, Timestamped, db.Model):
     outcomes: Mapped[frozenset[Outcome]] = mapped_column(FlagSet(Outcome), default=frozenset)
     benefit_fen: Mapped[int] = mapped_column(default=0)
     next_review_on: Mapped[date | None] = mapped_column(index=True)
+    # The review date whose passing the bureau was told of (once per date).
+    review_overdue_noted: Mapped[date | None]
 
     area: Mapped[Area] = relationship()
     members: Mapped[list[Member]] = relationship(

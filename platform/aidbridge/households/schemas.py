@@ -250,6 +250,21 @@ class HouseholdDetailSchema(HouseholdSchema):
     items = fields.List(fields.Nested(ItemSchema))
 
 
+class StreetReviewsSchema(Schema):
+    street_code = fields.String()
+    street_name = fields.String()
+    households = fields.Integer()
+    due = fields.Integer()
+    overdue = fields.Integer()
+
+
+class ReviewsSchema(Schema):
+    on = fields.Date()
+    # A review is due when its date is within this many days.
+    notice_days = fields.Integer()
+    streets = fields.List(fields.Nested(StreetReviewsSchema))
+
+
 class RevealedSchema(Schema):
     """A number in full: given only on its own request, and logged."""
 

@@ -11,12 +11,13 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from aidbridge import personal_data
 from aidbridge.accounts.models import Tenant
+from aidbridge.accounts.permissions import Permission
 from aidbridge.areas.models import Area, AreaLevel
 from aidbridge.areas.service import within
 from aidbridge.audit import service as audit
@@ -33,6 +34,7 @@ from aidbridge.households.models import (
     member_rule,
 )
 from aidbridge.i18n import N_
+from aidbridge.notifications import service as notifications
 from aidbridge.policy import facts as f
 from aidbridge.policy.classify import classify
 from aidbridge.policy.service import pack_in_force
@@ -379,15 +381,85 @@ def households_query(args: dict, today: date):
         query = query.join(Household.area).where(within(area))
     if args.get("outcome"):
         query = query.where(has_flag(Household.outcomes, args["outcome"]))
-    if args.get("review") == "overdue":
-        query = query.where(Household.next_review_on < today)
-    elif args.get("review") == "due":
-        notice = timedelta(days=current_app.config["REVIEW_NOTICE_DAYS"])
-        query = query.where(Household.next_review_on.between(today, today + notice))
+    if args.get("review"):
+        due, overdue = _review_window(today)
+        query = query.where(overdue if args["review"] == "overdue" else due)
     if args.get("id_number") is not None:
         digest = personal_data.digest(args["id_number"].number)
         query = query.where(Household.members.any(Member.id_number_digest == digest))
     return query
+
+
+def _review_window(today: date):
+    """(due, overdue): a review date within the notice period, and one already passed."""
+    notice = timedelta(days=current_app.config["REVIEW_NOTICE_DAYS"])
+    return Household.next_review_on.between(today, today + notice), Household.next_review_on < today
+
+
+# --- reviews -------------------------------------------------------------------------------
+
+
+def reviews_by_street(today: date) -> list[dict]:
+    """For each street of the tenant's households: how many reviews are due and overdue."""
+    due, overdue = _review_window(today)
+    street = Area.parent_code
+    rows = db.session.execute(
+        select(
+            street,
+            func.count(case((due, 1))),
+            func.count(case((overdue, 1))),
+            func.count(),
+        )
+        .select_from(Household)
+        .join(Household.area)
+        .group_by(street)
+    ).all()
+    codes = [row[0] for row in rows]
+    names = dict(db.session.execute(select(Area.code, Area.name).where(Area.code.in_(codes))).all())
+    return sorted(
+        (
+            {
+                "street_code": code,
+                "street_name": names.get(code, code),
+                "due": d,
+                "overdue": o,
+                "households": n,
+            }
+            for code, d, o, n in rows
+        ),
+        key=lambda r: (-r["overdue"], -r["due"], r["street_code"]),
+    )
+
+
+def note_overdue_reviews(today: date) -> int:
+    """Mark the households whose review date passed since it was last noted and tell each
+    bureau's keepers how many, once per household and review date (safe to run twice).
+    Runs across tenants. Returns the number of households newly overdue."""
+    fresh = and_(
+        Household.next_review_on < today,
+        or_(
+            Household.review_overdue_noted.is_(None),
+            Household.review_overdue_noted != Household.next_review_on,
+        ),
+    )
+    counts = db.session.execute(
+        select(Household.tenant_id, func.count()).where(fresh).group_by(Household.tenant_id)
+    ).all()
+    db.session.execute(
+        update(Household)
+        .where(fresh)
+        .values(review_overdue_noted=Household.next_review_on)
+        .execution_options(synchronize_session=False)
+    )
+    for tenant_id, count in counts:
+        notifications.notify(
+            tenant_id,
+            Permission.register_households,
+            "review_overdue",
+            N_("%(count)s households are overdue for review"),
+            {"count": count},
+        )
+    return sum(count for _tenant, count in counts)
 
 
 # --- decisions -----------------------------------------------------------------------------

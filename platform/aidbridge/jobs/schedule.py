@@ -1,5 +1,12 @@
-"""Periodic work, declared as data. Later issues add review reminders, SLA escalation…"""
+"""Periodic work, declared as data. Later issues add SLA escalation, nightly matching…"""
 
 from aidbridge.jobs import Periodic
 
-PERIODIC: tuple[Periodic, ...] = (Periodic("accounts.purge_login_attempts", interval=30 * 60),)
+HOUR = 60 * 60
+
+PERIODIC: tuple[Periodic, ...] = (
+    Periodic("accounts.purge_login_attempts", interval=HOUR // 2),
+    # Hourly, so a review that passes at midnight is noted early in the working day;
+    # each household and review date is noted once however often it runs.
+    Periodic("households.note_overdue_reviews", interval=HOUR),
+)

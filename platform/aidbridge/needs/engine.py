@@ -175,7 +175,7 @@ def _employment(member: Member, on: date, pack: Pack) -> Iterable[ProposedNeed]:
     able = member.labour_capacity is not LabourCapacity.none
     if not (able and member.employment is EmploymentStatus.unemployed):
         return
-    if not ADULT_AGE <= age < pack.tekun.elderly_age:
+    if not ADULT_AGE <= age < pack.assessment.working_age_limit:
         return
     severity = Severity.moderate if member.labour_capacity is LabourCapacity.full else Severity.mild
     support = pack.employment_support
@@ -238,14 +238,20 @@ def yearly_targets(pack: Pack) -> dict[str, tuple[int, str]]:
     }
 
 
-def ratings_of(needs: Iterable[ProposedNeed]) -> dict[NeedDimension, Rating]:
+def harder(a: Rating, b: Rating) -> Rating:
+    """The harder severity and the more urgent urgency of the two."""
+    return Rating(
+        max(a.severity, b.severity, key=SEVERITY_ORDER.index),
+        max(a.urgency, b.urgency, key=URGENCY_ORDER.index),
+    )
+
+
+def ratings_of(needs: Iterable) -> dict[NeedDimension, Rating]:
     """Each dimension rated by its hardest need; dimensions without one rate none."""
     ratings = {d: Rating(Severity.none, Urgency.routine) for d in NeedDimension}
     for need in needs:
-        rating = ratings[need.dimension]
-        ratings[need.dimension] = Rating(
-            max(rating.severity, need.severity, key=SEVERITY_ORDER.index),
-            max(rating.urgency, need.urgency, key=URGENCY_ORDER.index),
+        ratings[need.dimension] = harder(
+            ratings[need.dimension], Rating(need.severity, need.urgency)
         )
     return ratings
 

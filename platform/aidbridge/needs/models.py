@@ -43,6 +43,9 @@ class Assessment(Final, TenantOwned, db.Model):
     ratings: Mapped[list[DimensionRating]] = relationship(
         back_populates="assessment", order_by="DimensionRating.id", cascade="all"
     )
+    needs: Mapped[list[AssessedNeed]] = relationship(
+        back_populates="assessment", order_by="AssessedNeed.id", cascade="all"
+    )
     pack_version = relationship("PolicyPackVersion")
     assessed_by = relationship("User")
 
@@ -64,6 +67,28 @@ class DimensionRating(Final, TenantOwned, db.Model):
     assessment: Mapped[Assessment] = relationship(back_populates="ratings")
 
     __table_args__ = (UniqueConstraint("assessment_id", "dimension"),)
+
+
+class AssessedNeed(Final, TenantOwned, db.Model):
+    """A need as one assessment confirmed it: the need item moves on with later
+    assessments, this stays as it was."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id"), index=True)
+    need_id: Mapped[int] = mapped_column(ForeignKey("need.id"))
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
+    dimension: Mapped[NeedDimension] = mapped_column(enum_column(NeedDimension, "need_dimension"))
+    subcategory_code: Mapped[str | None] = mapped_column(ForeignKey("taxonomy_term.code"))
+    severity: Mapped[Severity] = mapped_column(enum_column(Severity, "severity", length=10))
+    urgency: Mapped[Urgency] = mapped_column(enum_column(Urgency, "urgency", length=10))
+    yearly_target: Mapped[int | None]
+    target_rule: Mapped[str | None] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(String(500), default="")
+    basis: Mapped[dict | None] = mapped_column(JSON)
+
+    assessment: Mapped[Assessment] = relationship(back_populates="needs")
+    member: Mapped[Member | None] = relationship()
+    subcategory = relationship("TaxonomyTerm")
 
 
 class NeedStatus(StrEnum):
@@ -93,7 +118,7 @@ class Need(TenantOwned, Timestamped, db.Model):
     )
     opened_by_id: Mapped[int] = mapped_column(ForeignKey("assessment.id"))
     # The latest assessment that confirmed it (or closed it).
-    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id"))
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id"), index=True)
     opened_on: Mapped[date]
     closed_on: Mapped[date | None]
 

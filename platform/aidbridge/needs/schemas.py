@@ -53,32 +53,26 @@ class AssessmentInputSchema(InputSchema):
     assessed_on = fields.Date(load_default=None, allow_none=True, validate=not_future)
     consents_to_share = fields.Boolean(required=True)
     note = fields.String(load_default="", validate=validate.Length(max=1000))
-    # Dimensions not rated here are rated by their hardest need, or none.
+    # A dimension is rated at least as hard as its hardest need (none without one).
     ratings = fields.List(fields.Nested(RatingInputSchema), load_default=list)
     needs = fields.List(
         fields.Nested(NeedInputSchema), load_default=list, validate=validate.Length(max=100)
     )
 
     @validates_schema(skip_on_field_errors=True)
-    def _consistent(self, data, **kwargs):
+    def _each_once(self, data, **kwargs):
         errors: dict = {}
-        rated = {}
+        rated = set()
         for index, rating in enumerate(data["ratings"]):
             if rating["dimension"] in rated:
                 errors.setdefault("ratings", {})[index] = {"dimension": [N_("rated twice")]}
-            rated[rating["dimension"]] = rating
+            rated.add(rating["dimension"])
         seen = set()
         for index, need in enumerate(data["needs"]):
             key = (need["dimension"], need["subcategory"], need["member_id"])
-            rating = rated.get(need["dimension"])
             if key in seen:
-                reason = N_("the same need twice")
-            elif rating is not None and rating["severity"] is Severity.none:
-                reason = N_("its dimension is rated none")
-            else:
-                seen.add(key)
-                continue
-            errors.setdefault("needs", {})[index] = {"dimension": [reason]}
+                errors.setdefault("needs", {})[index] = {"dimension": [N_("the same need twice")]}
+            seen.add(key)
         if errors:
             raise ValidationError(errors)
 
@@ -157,12 +151,28 @@ class AssessmentSchema(Schema):
     assessed_by = fields.String(attribute="assessed_by.full_name")
 
 
+class AssessedNeedSchema(Schema):
+    """A need as the assessment confirmed it (the need item may have moved on since)."""
+
+    need_id = fields.Integer()
+    member_id = fields.Integer()
+    member_name = fields.String(attribute="member.name")
+    dimension = fields.String()
+    subcategory = fields.String(attribute="subcategory_code")
+    severity = fields.String()
+    urgency = fields.String()
+    yearly_target = fields.Integer()
+    target_rule = fields.String()
+    note = fields.String()
+    basis = fields.Function(lambda n: _basis(n.basis))
+
+
 class AssessmentDetailSchema(AssessmentSchema):
-    """An assessment with the change per dimension since the previous version, and the
-    needs it confirmed."""
+    """An assessment with the needs it confirmed and the change per dimension since the
+    previous version."""
 
     changes = fields.List(fields.Nested(ChangeSchema))
-    needs = fields.List(fields.Nested(NeedSchema))
+    needs = fields.List(fields.Nested(AssessedNeedSchema))
 
 
 class ProposedNeedSchema(Schema):

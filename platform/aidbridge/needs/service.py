@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import case, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from aidbridge.areas.models import Area
@@ -24,7 +25,7 @@ from aidbridge.households.models import Household
 from aidbridge.households.service import facts_of
 from aidbridge.i18n import N_
 from aidbridge.needs import engine
-from aidbridge.needs.models import Assessment, DimensionRating, Need, NeedStatus
+from aidbridge.needs.models import AssessedNeed, Assessment, DimensionRating, Need, NeedStatus
 from aidbridge.policy.service import pack_in_force
 from aidbridge.pool.taxonomy import check_subcategory
 from aidbridge.vocab import NeedDimension, Severity, Urgency
@@ -38,7 +39,7 @@ SEVERITY_ORDER = tuple(Severity)
 def proposal(household: Household, on: date | None) -> dict:
     """The needs, ratings and grade the engine proposes for ``on`` (default today)."""
     on = on or local_today()
-    version, pack = pack_in_force(household.jurisdiction, on)
+    version, pack = pack_in_force(household.jurisdiction, on, "on")
     proposed = engine.propose(facts_of(household, None), pack, on)
     ratings = engine.ratings_of(proposed)
     grading = _grade(household, ratings, pack, on)
@@ -63,12 +64,11 @@ def _grade(household: Household, ratings, pack, on: date) -> engine.Grading:
 
 @dataclass
 class AssessmentDetail:
-    """An assessment with its change per dimension since the previous version and the
-    needs it confirmed (what the API and the page show)."""
+    """An assessment with its change per dimension since the previous version (what
+    the API and the page show)."""
 
     assessment: Assessment
     changes: list[dict]
-    needs: list[Need]
 
     def __getattr__(self, name: str):
         return getattr(self.assessment, name)
@@ -85,11 +85,14 @@ def assess(household: Household, data: dict, actor) -> Assessment:
         raise InvalidInput.field(
             "assessed_on", f"must be after the last assessment, on {last.assessed_on.isoformat()}"
         )
-    version, pack = pack_in_force(household.jurisdiction, on)
+    version, pack = pack_in_force(household.jurisdiction, on, "assessed_on")
     wanted = _needs(household, data["needs"], pack, on)
+    # A dimension is rated at least as hard as its hardest confirmed need, whatever was
+    # asked: otherwise a severe or emergency need could leave the grade untouched.
     ratings = engine.ratings_of(wanted.values())
     for rating in data["ratings"]:
-        ratings[rating["dimension"]] = engine.Rating(rating["severity"], rating["urgency"])
+        asked = engine.Rating(rating["severity"], rating["urgency"])
+        ratings[rating["dimension"]] = engine.harder(asked, ratings[rating["dimension"]])
     notes = {r["dimension"]: r["note"] for r in data["ratings"]}
     grading = _grade(household, ratings, pack, on)
     assessment = Assessment(
@@ -115,9 +118,16 @@ def assess(household: Household, data: dict, actor) -> Assessment:
             for dimension, rating in ratings.items()
         ],
     )
-    db.session.add(assessment)
-    db.session.flush()
-    opened, kept, closed = _follow(household, assessment, wanted)
+    try:
+        with db.session.begin_nested():
+            db.session.add(assessment)
+            db.session.flush()
+    except IntegrityError:
+        # Another assessment of this household and date was recorded meanwhile.
+        raise InvalidInput.field(
+            "assessed_on", N_("the household is already assessed then")
+        ) from None
+    opened, closed = _follow(household, assessment, wanted)
     audit.record(
         "household.assess",
         "household",
@@ -127,12 +137,38 @@ def assess(household: Household, data: dict, actor) -> Assessment:
             "assessment": assessment.id,
             "version": assessment.version,
             "grade": assessment.grade,
+            "needs": [_need_record(n) for n in assessment.needs],
             "needs_opened": opened,
-            "needs_kept": kept,
             "needs_closed": closed,
         },
     )
     return assessment
+
+
+def _need_record(need: AssessedNeed) -> dict:
+    return {
+        "need": need.need_id,
+        "dimension": str(need.dimension),
+        "subcategory": need.subcategory_code,
+        "member_id": need.member_id,
+        "severity": str(need.severity),
+        "urgency": str(need.urgency),
+        "yearly_target": need.yearly_target,
+    }
+
+
+# What an assessment says about each need, kept on the need item and with the assessment.
+CONFIRMED = (
+    "dimension",
+    "subcategory_code",
+    "member_id",
+    "severity",
+    "urgency",
+    "yearly_target",
+    "target_rule",
+    "note",
+    "basis",
+)
 
 
 @dataclass
@@ -140,7 +176,7 @@ class _Wanted:
     """A need the assessment confirms, as it will be kept."""
 
     dimension: NeedDimension
-    subcategory: str | None
+    subcategory_code: str | None
     member_id: int | None
     severity: Severity
     urgency: Urgency
@@ -151,7 +187,7 @@ class _Wanted:
 
     @property
     def key(self):
-        return (str(self.dimension), self.subcategory, self.member_id)
+        return (str(self.dimension), self.subcategory_code, self.member_id)
 
 
 def _needs(household: Household, needs: list[dict], pack, on: date) -> dict[tuple, _Wanted]:
@@ -184,7 +220,7 @@ def _needs(household: Household, needs: list[dict], pack, on: date) -> dict[tupl
         match = proposed.get((str(need["dimension"]), need["subcategory"], member_key))
         item = _Wanted(
             dimension=need["dimension"],
-            subcategory=need["subcategory"],
+            subcategory_code=need["subcategory"],
             member_id=need["member_id"],
             severity=need["severity"],
             urgency=need["urgency"],
@@ -199,10 +235,14 @@ def _needs(household: Household, needs: list[dict], pack, on: date) -> dict[tupl
     return wanted
 
 
-def _follow(household: Household, assessment: Assessment, wanted: dict) -> tuple[int, int, int]:
-    """Open, keep and close the household's need items as the assessment says."""
+def _follow(
+    household: Household, assessment: Assessment, wanted: dict
+) -> tuple[list[int], list[int]]:
+    """Open, keep and close the household's need items as the assessment says, and keep
+    each confirmed need with the assessment as it stands now. Returns the ids opened and
+    closed."""
     open_needs = {n.key: n for n in open_needs_of(household)}
-    opened = kept = closed = 0
+    opened = []
     for key, item in wanted.items():
         need = open_needs.pop(key, None)
         if need is None:
@@ -213,22 +253,21 @@ def _follow(household: Household, assessment: Assessment, wanted: dict) -> tuple
                 opened_on=assessment.assessed_on,
             )
             db.session.add(need)
-            opened += 1
-        else:
-            kept += 1
-        need.dimension, need.subcategory_code = item.dimension, item.subcategory
-        need.member_id, need.severity, need.urgency = item.member_id, item.severity, item.urgency
-        need.yearly_target, need.target_rule = item.yearly_target, item.target_rule
-        need.note, need.basis, need.assessment_id = item.note, item.basis, assessment.id
-    for need in open_needs.values():
-        need.status, need.closed_on, need.assessment_id = (
-            NeedStatus.closed,
-            assessment.assessed_on,
-            assessment.id,
+        fields = {name: getattr(item, name) for name in CONFIRMED}
+        for name, value in fields.items():
+            setattr(need, name, value)
+        need.assessment_id = assessment.id
+        db.session.flush()
+        if need.opened_by_id == assessment.id:
+            opened.append(need.id)
+        assessment.needs.append(
+            AssessedNeed(tenant_id=household.tenant_id, need_id=need.id, **fields)
         )
-        closed += 1
+    for need in open_needs.values():
+        need.status = NeedStatus.closed
+        need.closed_on, need.assessment_id = assessment.assessed_on, assessment.id
     db.session.flush()
-    return opened, kept, closed
+    return opened, [n.id for n in open_needs.values()]
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -240,6 +279,9 @@ def assessments_query(household: Household):
         .where(Assessment.household_id == household.id)
         .options(
             selectinload(Assessment.ratings),
+            selectinload(Assessment.needs).options(
+                joinedload(AssessedNeed.member), joinedload(AssessedNeed.subcategory)
+            ),
             joinedload(Assessment.pack_version),
             joinedload(Assessment.assessed_by),
         )
@@ -260,12 +302,7 @@ def detail(assessment: Assessment) -> AssessmentDetail:
         )
         .options(selectinload(Assessment.ratings))
     ).first()
-    needs = db.session.scalars(
-        _needs_query()
-        .where(Need.assessment_id == assessment.id, Need.status == NeedStatus.open)
-        .order_by(Need.id)
-    ).all()
-    return AssessmentDetail(assessment, changes(previous, assessment), list(needs))
+    return AssessmentDetail(assessment, changes(previous, assessment))
 
 
 def changes(previous: Assessment | None, current: Assessment) -> list[dict]:

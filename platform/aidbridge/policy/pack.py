@@ -263,6 +263,8 @@ class AssessmentRules:
     category_points: dict[str, int]
     minors_age_limit: int
     minors_share: Decimal
+    # Members from the age of majority up to this age are proposed employment support.
+    working_age_limit: int
     minors_points: int
     # A household with an emergency need is graded at least this hard.
     emergency_grade: int
@@ -610,6 +612,7 @@ class AssessmentSchema(_Part):
     )
     minors_age_limit = fields.Integer(required=True, strict=True, validate=validate.Range(14, 35))
     minors_share = fields.Decimal(required=True, validate=validate.Range(min=0, max=1))
+    working_age_limit = fields.Integer(required=True, strict=True, validate=validate.Range(40, 75))
     minors_points = _points(required=True)
     emergency_grade = fields.Integer(required=True, strict=True)
     grades = fields.List(

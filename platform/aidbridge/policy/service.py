@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from aidbridge.areas.models import Area
 from aidbridge.audit import service as audit
-from aidbridge.errors import InvalidInput, NotFound
+from aidbridge.errors import InvalidInput
 from aidbridge.extensions import db
 from aidbridge.i18n import N_
 from aidbridge.policy.models import PolicyPackVersion
@@ -27,7 +27,8 @@ def pack_of(version: PolicyPackVersion) -> Pack:
     return _parsed(version.name, version.text)
 
 
-def version_in_force(jurisdiction: str, on: date) -> PolicyPackVersion:
+def version_in_force(jurisdiction: str, on: date, field: str = "decided_on") -> PolicyPackVersion:
+    """The version in force on ``on``; refused on ``field`` (the date asked for) when none is."""
     version = db.session.scalar(
         select(PolicyPackVersion)
         .where(PolicyPackVersion.jurisdiction == jurisdiction, PolicyPackVersion.starts_on <= on)
@@ -35,14 +36,14 @@ def version_in_force(jurisdiction: str, on: date) -> PolicyPackVersion:
         .limit(1)
     )
     if version is None:
-        raise NotFound.field(
-            "decided_on", N_("no policy pack of this jurisdiction is in force then")
-        )
+        raise InvalidInput.field(field, N_("no policy pack of this jurisdiction is in force then"))
     return version
 
 
-def pack_in_force(jurisdiction: str, on: date) -> tuple[PolicyPackVersion, Pack]:
-    version = version_in_force(jurisdiction, on)
+def pack_in_force(
+    jurisdiction: str, on: date, field: str = "decided_on"
+) -> tuple[PolicyPackVersion, Pack]:
+    version = version_in_force(jurisdiction, on, field)
     return version, pack_of(version)
 
 

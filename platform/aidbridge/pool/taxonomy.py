@@ -51,3 +51,12 @@ def check_subcategory(dimension: str, subcategory: str | None, field: str) -> No
         term = db.session.get(TaxonomyTerm, subcategory)
         if term is None or term.parent_code != dimension:
             raise InvalidInput.field(field, N_("not a sub-category of this dimension"))
+
+
+def subcategories_by_dimension() -> dict[str, list[TaxonomyTerm]]:
+    """Every dimension's sub-categories, by the dimension's code."""
+    grouped: dict[str, list[TaxonomyTerm]] = {}
+    terms = select(TaxonomyTerm).where(TaxonomyTerm.parent_code.is_not(None))
+    for term in db.session.scalars(terms.order_by(TaxonomyTerm.code)):
+        grouped.setdefault(term.parent_code, []).append(term)
+    return grouped
