@@ -277,7 +277,7 @@ def _show(household: Household, item_form=None, decision_form=None, revealed=Non
         "households/show.html",
         household=household,
         decisions=decisions,
-        assessments=db.session.scalars(needs.assessments_query(household)).all(),
+        latest_assessment=needs.latest_assessment(household),
         open_needs=needs.open_needs_of(household),
         members={m.id: m for m in household.members},
         item_form=item_form,

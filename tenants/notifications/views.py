@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from flask import redirect, render_template, request, url_for
+from flask import redirect, render_template, url_for
 
-from aidbridge.extensions import db
 from aidbridge.notifications import service
 from aidbridge.notifications.models import Notification
 from aidbridge.pagination import page_of
+from aidbridge.schemas import PageQuery
 from aidbridge.tenancy import url_objects
 from tenants.forms import ConfirmForm
-from tenants.portal import make_portal, require_confirmed
+from tenants.portal import make_portal, query_filters, require_confirmed
 
 portal = make_portal("notifications", None, "/notifications", home=False)
 PAGE_SIZE = 30
@@ -21,8 +21,9 @@ LINKS = {"review_overdue": lambda n: url_for("households.index", review="overdue
 
 @portal.get("/")
 def index():
-    page = request.args.get("page", 1, type=int)
-    items, total = page_of(service.mine_query(), max(page, 1), PAGE_SIZE)
+    filters, _errors = query_filters(PageQuery())  # a bad page number shows the first
+    page = filters.get("page", 1)
+    items, total = page_of(service.mine_query(), page, PAGE_SIZE)
     return render_template(
         "notifications/index.html",
         notifications=items,
@@ -47,7 +48,6 @@ def mark_read(notification: Notification):
 def mark_all_read():
     require_confirmed()
     service.mark_all_read()
-    db.session.flush()
     return redirect(url_for(".index"))
 
 

@@ -12,12 +12,13 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from aidbridge.clock import utcnow
 from aidbridge.db import Final, Timestamped, enum_column
 from aidbridge.extensions import db
 from aidbridge.households.models import Household, Member
+from aidbridge.pool.models import TaxonomyTerm
 from aidbridge.tenancy import TenantOwned
 from aidbridge.vocab import NeedDimension, Severity, Urgency
 
@@ -69,37 +70,10 @@ class DimensionRating(Final, TenantOwned, db.Model):
     __table_args__ = (UniqueConstraint("assessment_id", "dimension"),)
 
 
-class AssessedNeed(Final, TenantOwned, db.Model):
-    """A need as one assessment confirmed it: the need item moves on with later
-    assessments, this stays as it was."""
+class NeedFields:
+    """What an assessment says about one need: kept on the need item, which moves on with
+    later assessments, and with the assessment itself, which stays as it was."""
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id"), index=True)
-    need_id: Mapped[int] = mapped_column(ForeignKey("need.id"))
-    member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
-    dimension: Mapped[NeedDimension] = mapped_column(enum_column(NeedDimension, "need_dimension"))
-    subcategory_code: Mapped[str | None] = mapped_column(ForeignKey("taxonomy_term.code"))
-    severity: Mapped[Severity] = mapped_column(enum_column(Severity, "severity", length=10))
-    urgency: Mapped[Urgency] = mapped_column(enum_column(Urgency, "urgency", length=10))
-    yearly_target: Mapped[int | None]
-    target_rule: Mapped[str | None] = mapped_column(String(20))
-    note: Mapped[str] = mapped_column(String(500), default="")
-    basis: Mapped[dict | None] = mapped_column(JSON)
-
-    assessment: Mapped[Assessment] = relationship(back_populates="needs")
-    member: Mapped[Member | None] = relationship()
-    subcategory = relationship("TaxonomyTerm")
-
-
-class NeedStatus(StrEnum):
-    open = "open"
-    # No longer assessed: a later assessment did not confirm it.
-    closed = "closed"
-
-
-class Need(TenantOwned, Timestamped, db.Model):
-    id: Mapped[int] = mapped_column(primary_key=True)
-    household_id: Mapped[int] = mapped_column(ForeignKey("household.id"))
     # The member concerned; None for the household as a whole.
     member_id: Mapped[int | None] = mapped_column(ForeignKey("member.id"))
     dimension: Mapped[NeedDimension] = mapped_column(enum_column(NeedDimension, "need_dimension"))
@@ -113,6 +87,45 @@ class Need(TenantOwned, Timestamped, db.Model):
     # Why the engine proposed it ({rule, held, message, params, member}); None when the
     # assessor added it.
     basis: Mapped[dict | None] = mapped_column(JSON)
+
+    @declared_attr
+    def member(cls) -> Mapped[Member | None]:
+        return relationship(Member)
+
+    @declared_attr
+    def subcategory(cls) -> Mapped[TaxonomyTerm | None]:
+        return relationship(TaxonomyTerm)
+
+    @property
+    def key(self) -> tuple[str, str | None, int | None]:
+        """What makes it the same need in the next assessment."""
+        return (str(self.dimension), self.subcategory_code, self.member_id)
+
+
+# The columns above, by name (to copy an assessment's word onto the need item).
+NEED_FIELDS = tuple(NeedFields.__annotations__)
+
+
+class AssessedNeed(NeedFields, Final, TenantOwned, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessment.id"), index=True)
+    need_id: Mapped[int] = mapped_column(ForeignKey("need.id"))
+
+    assessment: Mapped[Assessment] = relationship(back_populates="needs")
+    need: Mapped[Need] = relationship()
+
+
+class NeedStatus(StrEnum):
+    open = "open"
+    # No longer assessed: a later assessment did not confirm it.
+    closed = "closed"
+
+
+class Need(NeedFields, TenantOwned, Timestamped, db.Model):
+    """A need item: open while assessments confirm it; what the matching engine serves."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id"))
     status: Mapped[NeedStatus] = mapped_column(
         enum_column(NeedStatus, "need_status", length=10), default=NeedStatus.open
     )
@@ -123,18 +136,11 @@ class Need(TenantOwned, Timestamped, db.Model):
     closed_on: Mapped[date | None]
 
     household: Mapped[Household] = relationship()
-    member: Mapped[Member | None] = relationship()
-    subcategory = relationship("TaxonomyTerm")
 
     @property
     def area_code(self) -> str:
         """Where the need is: the household's community."""
         return self.household.area_code
-
-    @property
-    def key(self) -> tuple[str, str | None, int | None]:
-        """What makes it the same need in the next assessment."""
-        return (str(self.dimension), self.subcategory_code, self.member_id)
 
     __table_args__ = (
         # The matching engine reads open needs by urgency.

@@ -100,12 +100,11 @@ class RatingSchema(Schema):
     note = fields.String()
 
 
-class NeedSchema(Schema):
-    id = fields.Integer()
-    household_id = fields.Integer()
+class _NeedFieldsSchema(Schema):
+    """What an assessment says about a need (the model's NeedFields)."""
+
     member_id = fields.Integer()
     member_name = fields.String(attribute="member.name")
-    area_code = fields.String()
     dimension = fields.String()
     subcategory = fields.String(attribute="subcategory_code")
     severity = fields.String()
@@ -114,6 +113,12 @@ class NeedSchema(Schema):
     target_rule = fields.String()
     note = fields.String()
     basis = fields.Function(lambda n: _basis(n.basis))
+
+
+class NeedSchema(_NeedFieldsSchema):
+    id = fields.Integer()
+    household_id = fields.Integer()
+    area_code = fields.String()
     status = fields.String()
     opened_on = fields.Date()
     closed_on = fields.Date()
@@ -151,20 +156,10 @@ class AssessmentSchema(Schema):
     assessed_by = fields.String(attribute="assessed_by.full_name")
 
 
-class AssessedNeedSchema(Schema):
+class AssessedNeedSchema(_NeedFieldsSchema):
     """A need as the assessment confirmed it (the need item may have moved on since)."""
 
     need_id = fields.Integer()
-    member_id = fields.Integer()
-    member_name = fields.String(attribute="member.name")
-    dimension = fields.String()
-    subcategory = fields.String(attribute="subcategory_code")
-    severity = fields.String()
-    urgency = fields.String()
-    yearly_target = fields.Integer()
-    target_rule = fields.String()
-    note = fields.String()
-    basis = fields.Function(lambda n: _basis(n.basis))
 
 
 class AssessmentDetailSchema(AssessmentSchema):

@@ -25,13 +25,17 @@ from aidbridge.households.models import Household
 from aidbridge.households.service import facts_of
 from aidbridge.i18n import N_
 from aidbridge.needs import engine
-from aidbridge.needs.models import AssessedNeed, Assessment, DimensionRating, Need, NeedStatus
+from aidbridge.needs.models import (
+    NEED_FIELDS,
+    AssessedNeed,
+    Assessment,
+    DimensionRating,
+    Need,
+    NeedStatus,
+)
 from aidbridge.policy.service import pack_in_force
 from aidbridge.pool.taxonomy import check_subcategory
-from aidbridge.vocab import NeedDimension, Severity, Urgency
-
-SEVERITY_ORDER = tuple(Severity)
-
+from aidbridge.vocab import Severity
 
 # --- what the facts suggest ------------------------------------------------------------------
 
@@ -64,10 +68,11 @@ def _grade(household: Household, ratings, pack, on: date) -> engine.Grading:
 
 @dataclass
 class AssessmentDetail:
-    """An assessment with its change per dimension since the previous version (what
-    the API and the page show)."""
+    """An assessment with the needs it confirmed and its change per dimension since the
+    previous version (what the API and the page show)."""
 
     assessment: Assessment
+    needs: list[AssessedNeed]
     changes: list[dict]
 
     def __getattr__(self, name: str):
@@ -157,46 +162,14 @@ def _need_record(need: AssessedNeed) -> dict:
     }
 
 
-# What an assessment says about each need, kept on the need item and with the assessment.
-CONFIRMED = (
-    "dimension",
-    "subcategory_code",
-    "member_id",
-    "severity",
-    "urgency",
-    "yearly_target",
-    "target_rule",
-    "note",
-    "basis",
-)
-
-
-@dataclass
-class _Wanted:
-    """A need the assessment confirms, as it will be kept."""
-
-    dimension: NeedDimension
-    subcategory_code: str | None
-    member_id: int | None
-    severity: Severity
-    urgency: Urgency
-    yearly_target: int | None
-    target_rule: str | None
-    note: str
-    basis: dict | None
-
-    @property
-    def key(self):
-        return (str(self.dimension), self.subcategory_code, self.member_id)
-
-
-def _needs(household: Household, needs: list[dict], pack, on: date) -> dict[tuple, _Wanted]:
+def _needs(household: Household, needs: list[dict], pack, on: date) -> dict[tuple, AssessedNeed]:
     """The needs as asked, checked against the household and the taxonomy, with the
-    pack's yearly targets and, where the engine proposed the same need, its reason."""
+    pack's yearly targets and, where the engine proposed the same need, its reason;
+    by their key, not yet added to the session."""
     members = {m.id for m in household.members}
     proposed = {p.key: p for p in engine.propose(facts_of(household, None), pack, on)}
     targets = engine.yearly_targets(pack)
-    wanted: dict[tuple, _Wanted] = {}
+    wanted: dict[tuple, AssessedNeed] = {}
     errors: dict[str, list[str]] = {}
     for index, need in enumerate(needs):
         field = f"needs.{index}."
@@ -218,7 +191,8 @@ def _needs(household: Household, needs: list[dict], pack, on: date) -> dict[tupl
                 continue
         member_key = str(need["member_id"]) if need["member_id"] is not None else None
         match = proposed.get((str(need["dimension"]), need["subcategory"], member_key))
-        item = _Wanted(
+        item = AssessedNeed(
+            tenant_id=household.tenant_id,
             dimension=need["dimension"],
             subcategory_code=need["subcategory"],
             member_id=need["member_id"],
@@ -236,14 +210,14 @@ def _needs(household: Household, needs: list[dict], pack, on: date) -> dict[tupl
 
 
 def _follow(
-    household: Household, assessment: Assessment, wanted: dict
+    household: Household, assessment: Assessment, wanted: dict[tuple, AssessedNeed]
 ) -> tuple[list[int], list[int]]:
-    """Open, keep and close the household's need items as the assessment says, and keep
-    each confirmed need with the assessment as it stands now. Returns the ids opened and
+    """Open, keep and close the household's need items as the assessment says; the
+    assessment keeps each confirmed need as it stands now. Returns the ids opened and
     closed."""
     open_needs = {n.key: n for n in open_needs_of(household)}
-    opened = []
-    for key, item in wanted.items():
+    new = []
+    for key, confirmed in wanted.items():
         need = open_needs.pop(key, None)
         if need is None:
             need = Need(
@@ -253,21 +227,17 @@ def _follow(
                 opened_on=assessment.assessed_on,
             )
             db.session.add(need)
-        fields = {name: getattr(item, name) for name in CONFIRMED}
-        for name, value in fields.items():
-            setattr(need, name, value)
+            new.append(need)
+        for name in NEED_FIELDS:
+            setattr(need, name, getattr(confirmed, name))
         need.assessment_id = assessment.id
-        db.session.flush()
-        if need.opened_by_id == assessment.id:
-            opened.append(need.id)
-        assessment.needs.append(
-            AssessedNeed(tenant_id=household.tenant_id, need_id=need.id, **fields)
-        )
+        confirmed.need = need
+        assessment.needs.append(confirmed)
     for need in open_needs.values():
         need.status = NeedStatus.closed
         need.closed_on, need.assessment_id = assessment.assessed_on, assessment.id
     db.session.flush()
-    return opened, [n.id for n in open_needs.values()]
+    return [n.id for n in new], [n.id for n in open_needs.values()]
 
 
 # --- reading ---------------------------------------------------------------------------------
@@ -279,9 +249,6 @@ def assessments_query(household: Household):
         .where(Assessment.household_id == household.id)
         .options(
             selectinload(Assessment.ratings),
-            selectinload(Assessment.needs).options(
-                joinedload(AssessedNeed.member), joinedload(AssessedNeed.subcategory)
-            ),
             joinedload(Assessment.pack_version),
             joinedload(Assessment.assessed_by),
         )
@@ -302,7 +269,13 @@ def detail(assessment: Assessment) -> AssessmentDetail:
         )
         .options(selectinload(Assessment.ratings))
     ).first()
-    return AssessmentDetail(assessment, changes(previous, assessment))
+    needs = db.session.scalars(
+        select(AssessedNeed)
+        .where(AssessedNeed.assessment_id == assessment.id)
+        .options(joinedload(AssessedNeed.member), joinedload(AssessedNeed.subcategory))
+        .order_by(AssessedNeed.id)
+    ).all()
+    return AssessmentDetail(assessment, list(needs), changes(previous, assessment))
 
 
 def changes(previous: Assessment | None, current: Assessment) -> list[dict]:
@@ -311,7 +284,7 @@ def changes(previous: Assessment | None, current: Assessment) -> list[dict]:
     result = []
     for rating in current.ratings:
         old = before.get(rating.dimension, Severity.none)
-        step = SEVERITY_ORDER.index(rating.severity) - SEVERITY_ORDER.index(old)
+        step = engine.SEVERITY_ORDER.index(rating.severity) - engine.SEVERITY_ORDER.index(old)
         direction = "worse" if step > 0 else "better" if step < 0 else "same"
         result.append(
             {
