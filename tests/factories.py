@@ -68,6 +68,10 @@ def make_token(user: User) -> str:
     return plain
 
 
+# Ask for English answers (Chinese is the default), so messages read as the code has them.
+ENGLISH = {"Accept-Language": "en"}
+
+
 def bearer(token: str) -> dict:
     return {"Authorization": f"Bearer {token}"}
 

@@ -44,6 +44,23 @@ RegistrationForm = type(
 MemberForm = type("MemberForm", (FlaskForm,), _member_fields())
 
 
+class EmergencyIntakeForm(FlaskForm):
+    """What is known on an emergency (ALL-EM-1): the place, the person, what happened."""
+
+    area_code = ChoiceField()
+    address = StringField()
+    setting = ChoiceField()
+    phone = StringField()
+    members_0_name = StringField()
+    members_0_id_number = StringField()
+    members_0_labour_capacity = ChoiceField()
+    members_0_employment = ChoiceField()
+    need_subcategory = ChoiceField()
+    need_severity = ChoiceField()
+    need_note = TextAreaField()
+    consents_to_share = BooleanField()
+
+
 class ItemForm(FlaskForm):
     # "kind:type", e.g. "income:wages" (one list, grouped by kind).
     type = ChoiceField()

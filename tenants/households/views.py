@@ -17,6 +17,7 @@ from aidbridge.households.schemas import (
     DecisionInputSchema,
     HouseholdChangeSchema,
     HouseholdQuery,
+    IntakeMemberSchema,
     ItemInputSchema,
     MemberChangeSchema,
     MemberInputSchema,
@@ -25,22 +26,27 @@ from aidbridge.households.schemas import (
 from aidbridge.i18n import translate
 from aidbridge.money import MoneyFormatError, parse_yuan
 from aidbridge.needs import service as needs
+from aidbridge.needs.schemas import EmergencyIntakeSchema, EmergencyNeedSchema
 from aidbridge.pagination import page_of
 from aidbridge.policy.facts import Outcome
+from aidbridge.pool.taxonomy import subcategories_by_dimension
 from aidbridge.tenancy import url_objects
 from aidbridge.vocab import (
     DisabilityType,
     EmploymentStatus,
     LabourCapacity,
+    NeedDimension,
     Relation,
     SchoolStage,
     SelfCare,
     Setting,
+    Severity,
     Supporter,
 )
 from tenants.forms import ConfirmForm, area_choices, enum_choices
 from tenants.households.forms import (
     DecisionForm,
+    EmergencyIntakeForm,
     HouseholdForm,
     ItemForm,
     MemberForm,
@@ -56,7 +62,9 @@ from tenants.labels import (
     SCHOOL_STAGE,
     SELF_CARE,
     SETTING,
+    SEVERITY,
     SUPPORTER,
+    term_label,
 )
 from tenants.portal import (
     _,
@@ -184,6 +192,38 @@ def register():
                 flash_done(_("Household registered."))
                 return redirect(url_for(".show", household_id=household.id))
     return render_template("households/register.html", form=form), form_status(form)
+
+
+@portal.route("/emergency", methods=["GET", "POST"])
+@requires(Permission.assess_needs)
+def take_in_emergency():
+    form = EmergencyIntakeForm()
+    _household_choices(form)
+    form.members_0_labour_capacity.choices = enum_choices(LabourCapacity, LABOUR_CAPACITY)
+    form.members_0_employment.choices = enum_choices(EmploymentStatus, EMPLOYMENT)
+    form.need_subcategory.choices = [
+        ("", _("any emergency service")),
+        *((t.code, term_label(t)) for t in subcategories_by_dimension()[NeedDimension.emergency]),
+    ]
+    form.need_severity.choices = enum_choices(Severity, SEVERITY)[1:]  # at least mild
+    if request.method == "GET":
+        form.need_severity.data = str(Severity.severe)
+    if form.validate_on_submit():
+        schema = EmergencyIntakeSchema()
+        values = form_values(form, schema)
+        person = form_values(form, IntakeMemberSchema(), prefix="members_0_")
+        values["members"] = [{**person, "relation": str(Relation.head)}]
+        values["need"] = form_values(form, EmergencyNeedSchema(), prefix="need_")
+        data = load_values(form, schema, values)
+        if data is not None:
+            try:
+                assessment = needs.take_in_emergency(current_user.tenant, data, current_user)
+            except ServiceError as error:
+                apply_service_error(form, error)
+            else:
+                flash_done(_("Taken in: the emergency need is open. Complete the record later."))
+                return redirect(url_for(".show", household_id=assessment.household_id))
+    return render_template("households/emergency.html", form=form), form_status(form)
 
 
 @portal.route("/<int:household_id>/edit", methods=["GET", "POST"])

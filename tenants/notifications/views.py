@@ -16,7 +16,10 @@ portal = make_portal("notifications", None, "/notifications", home=False)
 PAGE_SIZE = 30
 
 # Where each kind of notification sends its reader.
-LINKS = {"review_overdue": lambda n: url_for("households.index", review="overdue")}
+LINKS = {
+    "review_overdue": lambda n: url_for("households.index", review="overdue"),
+    "emergency_intake": lambda n: url_for("households.show", household_id=n.params["household"]),
+}
 
 
 @portal.get("/")

@@ -14,6 +14,7 @@ from aidbridge.db import RecordIsFinal
 from aidbridge.needs.models import Assessment
 
 from factories import (
+    ENGLISH,
     bearer,
     frail_parent_data,
     household_data,
@@ -24,17 +25,6 @@ from factories import (
 )
 
 ON = "2026-11-20"
-ENGLISH = {"Accept-Language": "en"}
-
-
-@pytest.fixture
-def api(api):
-    """The caseworker's API in English (Chinese is the default), so messages read as here."""
-
-    def call(method, url, headers=None, **kwargs):
-        return api(method, url, headers={**ENGLISH, **(headers or {})}, **kwargs)
-
-    return call
 
 
 @pytest.fixture

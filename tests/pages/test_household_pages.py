@@ -129,3 +129,46 @@ def test_monitors_and_providers_have_no_household_pages(client, bureau, db):
     client.post("/sign-out")
     sign_in(client, make_user(make_tenant(TenantType.agency), Role.caseworker))
     assert client.get("/households/").status_code == 404
+
+
+def test_an_emergency_intake_opens_the_need_and_lists_what_to_complete(client, worker, bureau, db):
+    assessor = make_user(bureau, Role.assessor)
+    form = client.get("/households/").get_data(as_text=True)
+    assert 'href="/households/emergency"' in form
+    intake = {
+        "area_code": "320613001001",
+        "address": "北大街12号（火灾现场）",
+        "setting": "urban",
+        "members_0_name": "王五",
+        "members_0_labour_capacity": "full",
+        "members_0_employment": "flexible",
+        "need_subcategory": "emergency.temporary_assistance",
+        "need_severity": "severe",
+        "consents_to_share": "y",
+    }
+    refused = client.post("/households/emergency", data=intake)
+    assert refused.status_code == 422  # what happened is the first thing responders read
+    assert 'data-field="need_note">此项为必填项' in refused.get_data(as_text=True)
+    assert db.session.scalars(select(Household)).all() == []
+
+    response = client.post("/households/emergency", data={**intake, "need_note": "住房失火"})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "认定前需补全" in page and "王五的身份证号码" in page
+    assert "住房失火" in page and "紧急" in page
+
+    household = db.session.scalars(select(Household)).one()
+    listed = client.get("/households/?incomplete=true").get_data(as_text=True)
+    assert f'href="/households/{household.id}"' in listed
+    # The bureau's assessor is told at once, with the way to the household (ALL-EM-2).
+    sign_in(client, assessor)
+    told = client.get("/notifications/").get_data(as_text=True)
+    assert f"急难受理：家庭 {household.id} 急需救助" in told
+    look = re.search(r'action="(/notifications/\d+/read)"', told).group(1)
+    assert client.post(look).headers["Location"] == f"/households/{household.id}"
+
+
+def test_an_admin_does_not_take_households_in(client, bureau):
+    sign_in(client, make_user(bureau, Role.admin))
+    assert 'href="/households/emergency"' not in client.get("/households/").get_data(as_text=True)
+    assert client.get("/households/emergency").status_code == 403

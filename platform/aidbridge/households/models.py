@@ -70,6 +70,9 @@ def member_rule(kind: ItemKind, has_member: bool) -> str | None:
     return None
 
 
+NOT_AUTHORISED = N_("the household has not authorised the economic checks (ALL-PR-2)")
+
+
 class Household(TenantOwned, Timestamped, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     # The policy pack the household is decided under: its bureau's jurisdiction.
@@ -103,6 +106,19 @@ class Household(TenantOwned, Timestamped, db.Model):
     @property
     def head(self) -> Member | None:
         return next((m for m in self.members if m.relation is Relation.head), None)
+
+    @property
+    def missing_for_decision(self) -> dict[str, list[str]]:
+        """What a decision needs that the record lacks, by field: the authorisation for
+        the checks, and ID numbers an emergency intake left for later (ALL-EM-3)."""
+        missing = {
+            f"members.{index}.id_number": [N_("needed before a decision")]
+            for index, member in enumerate(self.members)
+            if member.id_number_digest is None
+        }
+        if self.checks_authorised_on is None:
+            missing["checks_authorised_on"] = [NOT_AUTHORISED]
+        return missing
 
     def __repr__(self) -> str:
         return f"<Household {self.id} {self.area_code}>"

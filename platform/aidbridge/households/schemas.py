@@ -82,6 +82,13 @@ class MemberInputSchema(InputSchema):
             )
 
 
+class IntakeMemberSchema(MemberInputSchema):
+    """A member at an emergency intake: the ID number may follow with the paperwork
+    (ALL-EM-3); no decision is made until it does."""
+
+    id_number = ResidentIdField(load_default=None, allow_none=True)
+
+
 # Changing a member: only the fields sent; the disability is changed as a pair.
 MemberChangeSchema = all_optional(MemberInputSchema, "MemberChangeSchema")
 
@@ -161,6 +168,8 @@ class RegistrationSchema(HouseholdFieldsSchema):
             errors["members"] = [N_("exactly one member is the head of the household")]
         seen: set[str] = set()
         for index, member in enumerate(members):
+            if member["id_number"] is None:  # an emergency intake's, recorded later
+                continue
             number = member["id_number"].number
             if number in seen:
                 errors[f"members.{index}.id_number"] = [N_("the same person is listed twice")]
@@ -191,6 +200,9 @@ class HouseholdQuery(PageQuery):
     review = fields.String(load_default=None, validate=validate.OneOf(["due", "overdue"]))
     # Exact lookup of a person by ID number (compared by its keyed hash).
     id_number = ResidentIdField(load_default=None)
+    # True: households whose record lacks what a decision needs (ID numbers, the
+    # authorisation); false: the others.
+    incomplete = fields.Boolean(load_default=None)
 
 
 # --- output --------------------------------------------------------------------------------
@@ -243,6 +255,8 @@ class HouseholdSchema(Schema):
     outcomes = fields.Function(lambda h: sorted(h.outcomes))
     benefit_fen = fields.Integer()
     next_review_on = fields.Date()
+    # The fields a decision still needs (e.g. after an emergency intake, ALL-EM-3).
+    missing_for_decision = fields.Function(lambda h: sorted(h.missing_for_decision))
 
 
 class HouseholdDetailSchema(HouseholdSchema):

@@ -26,6 +26,7 @@ from aidbridge.db import has_flag
 from aidbridge.errors import Conflict, InvalidInput, NotFound
 from aidbridge.extensions import db
 from aidbridge.households.models import (
+    NOT_AUTHORISED,
     Decision,
     EconomicItem,
     Household,
@@ -387,6 +388,12 @@ def households_query(args: dict, today: date):
     if args.get("id_number") is not None:
         digest = personal_data.digest(args["id_number"].number)
         query = query.where(Household.members.any(Member.id_number_digest == digest))
+    if args.get("incomplete") is not None:
+        incomplete = or_(
+            Household.checks_authorised_on.is_(None),
+            Household.members.any(Member.id_number_digest.is_(None)),
+        )
+        query = query.where(incomplete if args["incomplete"] else ~incomplete)
     return query
 
 
@@ -484,16 +491,9 @@ def decide(household: Household, on: date | None, actor) -> Decision:
     on = on or local_today()
     if on < household.registered_on:
         raise InvalidInput.field("decided_on", N_("cannot be before the registration"))
-    if household.checks_authorised_on is None or household.checks_authorised_on > on:
-        raise InvalidInput.field(
-            "checks_authorised_on",
-            N_("the household has not authorised the economic checks (ALL-PR-2)"),
-        )
-    missing = {
-        f"members.{i}.id_number": [N_("needed before a decision")]
-        for i, m in enumerate(household.members)
-        if m.birth_date is None
-    }
+    missing = household.missing_for_decision
+    if household.checks_authorised_on and household.checks_authorised_on > on:
+        missing["checks_authorised_on"] = [NOT_AUTHORISED]
     if missing:
         raise InvalidInput(N_("the household's record is not complete"), missing)
     last = latest_decision(household)

@@ -14,6 +14,8 @@ from aidbridge.needs.schemas import (
     AssessmentDetailSchema,
     AssessmentInputSchema,
     AssessmentSchema,
+    EmergencyIntakeSchema,
+    IntakeSchema,
     NeedQuery,
     NeedSchema,
     ProposalQuery,
@@ -24,6 +26,27 @@ from aidbridge.schemas import PageQuery
 TAG = "needs"
 KEEP = Permission.register_households
 HOUSEHOLD = {"household_id": Household}
+
+
+@endpoint(
+    "/households/emergency",
+    "POST",
+    summary="Take in a household on an emergency (ALL-EM-1): register it with what is "
+    "known now (ID numbers may follow, ALL-EM-3) and open its emergency need at once",
+    tag=TAG,
+    body=EmergencyIntakeSchema,
+    response=IntakeSchema,
+    status=201,
+    permission=Permission.assess_needs,
+    errors=(409,),
+)
+def take_in_emergency(data):
+    assessment = service.take_in_emergency(current_user.tenant, data, current_user)
+    return {
+        "household": assessment.household,
+        "assessment": assessment,
+        "need": assessment.needs[0].need,
+    }
 
 
 @endpoint(

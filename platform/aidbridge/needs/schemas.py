@@ -6,7 +6,14 @@ from flask_babel import gettext
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from aidbridge.households.models import trace_text
-from aidbridge.households.schemas import StepSchema, not_future
+from aidbridge.households.schemas import (
+    MAX_MEMBERS,
+    HouseholdDetailSchema,
+    IntakeMemberSchema,
+    RegistrationSchema,
+    StepSchema,
+    not_future,
+)
 from aidbridge.i18n import N_
 from aidbridge.needs.models import NeedStatus
 from aidbridge.schemas import AREA_CODE, ID, InputSchema, PageQuery
@@ -14,6 +21,14 @@ from aidbridge.vocab import NeedDimension, Severity, Urgency
 
 NOTE = validate.Length(max=500)
 SUBCATEGORY = validate.Regexp(r"^[a-z_]+\.[a-z_]+$", error=N_("a sub-category code"))
+AT_LEAST_MILD = validate.NoneOf([Severity.none], error=N_("a need is at least mild"))
+
+
+def _check_subcategory(code: str | None, dimension: NeedDimension) -> None:
+    """The code's own shape says its dimension (``care.home_visit``); whether the term
+    exists is the service's to check."""
+    if code is not None and code.partition(".")[0] != dimension:
+        raise ValidationError(N_("not a sub-category of this dimension"), "subcategory")
 
 
 class RatingInputSchema(InputSchema):
@@ -29,11 +44,7 @@ class NeedInputSchema(InputSchema):
     subcategory = fields.String(load_default=None, allow_none=True, validate=SUBCATEGORY)
     # The member concerned; None for the household as a whole.
     member_id = fields.Integer(load_default=None, allow_none=True, validate=ID)
-    severity = fields.Enum(
-        Severity,
-        required=True,
-        validate=validate.NoneOf([Severity.none], error=N_("a need is at least mild")),
-    )
+    severity = fields.Enum(Severity, required=True, validate=AT_LEAST_MILD)
     urgency = fields.Enum(Urgency, load_default=Urgency.routine)
     # Default: what the pack asks for (CJ21-JOB-1), if anything.
     yearly_target = fields.Integer(
@@ -43,9 +54,7 @@ class NeedInputSchema(InputSchema):
 
     @validates_schema(skip_on_field_errors=True)
     def _subcategory_of_dimension(self, data, **kwargs):
-        sub = data["subcategory"]
-        if sub is not None and sub.partition(".")[0] != data["dimension"]:
-            raise ValidationError(N_("not a sub-category of this dimension"), "subcategory")
+        _check_subcategory(data["subcategory"], data["dimension"])
 
 
 class AssessmentInputSchema(InputSchema):
@@ -75,6 +84,37 @@ class AssessmentInputSchema(InputSchema):
             seen.add(key)
         if errors:
             raise ValidationError(errors)
+
+
+class EmergencyNeedSchema(InputSchema):
+    """The emergency need opened at intake (ALL-EM-1): always urgency emergency."""
+
+    # None: any emergency service may serve it.
+    subcategory = fields.String(load_default=None, allow_none=True, validate=SUBCATEGORY)
+    severity = fields.Enum(Severity, required=True, validate=AT_LEAST_MILD)
+    # What happened: the responders read it first.
+    note = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+    @validates_schema(skip_on_field_errors=True)
+    def _emergency_subcategory(self, data, **kwargs):
+        _check_subcategory(data["subcategory"], NeedDimension.emergency)
+
+
+class EmergencyIntakeSchema(RegistrationSchema):
+    """A household taken in on an emergency with what is known now (ALL-EM-1, ALL-EM-3):
+    ID numbers and the authorisation may follow; its emergency need is open at once."""
+
+    class Meta:
+        # An intake is an emergency; asking to leave dibao has no place in it.
+        exclude = ("emergency", "exit_requested")
+
+    members = fields.List(
+        fields.Nested(IntakeMemberSchema),
+        required=True,
+        validate=validate.Length(min=1, max=MAX_MEMBERS),
+    )
+    need = fields.Nested(EmergencyNeedSchema, required=True)
+    consents_to_share = fields.Boolean(required=True)
 
 
 class ProposalQuery(InputSchema):
@@ -180,6 +220,14 @@ class ProposedNeedSchema(Schema):
     target_rule = fields.String()
     rule = fields.String(attribute="why.rule")
     why = fields.Function(lambda p: p.why.text(gettext))
+
+
+class IntakeSchema(Schema):
+    """The household taken in, its first assessment and its open emergency need."""
+
+    household = fields.Nested(HouseholdDetailSchema)
+    assessment = fields.Nested(AssessmentSchema)
+    need = fields.Nested(NeedSchema)
 
 
 class ProposalSchema(Schema):

@@ -15,14 +15,16 @@ from sqlalchemy import case, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
+from aidbridge.accounts.models import Tenant
+from aidbridge.accounts.permissions import Permission
 from aidbridge.areas.models import Area
 from aidbridge.areas.service import within
 from aidbridge.audit import service as audit
 from aidbridge.clock import local_today
 from aidbridge.errors import InvalidInput
 from aidbridge.extensions import db
+from aidbridge.households import service as households
 from aidbridge.households.models import Household
-from aidbridge.households.service import facts_of
 from aidbridge.i18n import N_
 from aidbridge.needs import engine
 from aidbridge.needs.models import (
@@ -33,9 +35,10 @@ from aidbridge.needs.models import (
     Need,
     NeedStatus,
 )
+from aidbridge.notifications import service as notifications
 from aidbridge.policy.service import pack_in_force
 from aidbridge.pool.taxonomy import check_subcategory
-from aidbridge.vocab import Severity
+from aidbridge.vocab import NeedDimension, Severity, Urgency
 
 # --- what the facts suggest ------------------------------------------------------------------
 
@@ -44,7 +47,7 @@ def proposal(household: Household, on: date | None) -> dict:
     """The needs, ratings and grade the engine proposes for ``on`` (default today)."""
     on = on or local_today()
     version, pack = pack_in_force(household.jurisdiction, on, "on")
-    proposed = engine.propose(facts_of(household, None), pack, on)
+    proposed = engine.propose(households.facts_of(household, None), pack, on)
     ratings = engine.ratings_of(proposed)
     grading = _grade(household, ratings, pack, on)
     return {
@@ -150,6 +153,51 @@ def assess(household: Household, data: dict, actor) -> Assessment:
     return assessment
 
 
+def take_in_emergency(tenant: Tenant, data: dict, actor) -> Assessment:
+    """Register a household on an emergency with what is known now and open its emergency
+    need at once (ALL-EM-1), so that help starts before the paperwork (ALL-EM-3): ID
+    numbers and the authorisation are completed later, and no decision is made until
+    they are. The bureau's assessors and caseworkers hear of it at once (ALL-EM-2)."""
+    need = data["need"]
+    check_subcategory(NeedDimension.emergency, need["subcategory"], "need.subcategory")
+    registration = {
+        name: value for name, value in data.items() if name not in ("need", "consents_to_share")
+    }
+    household = households.register(
+        tenant, {**registration, "emergency": True, "exit_requested": False}
+    )
+    assessment = assess(
+        household,
+        {
+            "assessed_on": None,
+            "consents_to_share": data["consents_to_share"],
+            "note": "",
+            "ratings": [],
+            "needs": [
+                {
+                    "dimension": NeedDimension.emergency,
+                    "subcategory": need["subcategory"],
+                    "member_id": None,
+                    "severity": need["severity"],
+                    "urgency": Urgency.emergency,
+                    "yearly_target": None,
+                    "note": need["note"],
+                }
+            ],
+        },
+        actor,
+    )
+    notifications.notify(
+        tenant.id,
+        Permission.assess_needs,
+        "emergency_intake",
+        N_("Emergency intake: household %(household)s needs help now"),
+        {"household": household.id},
+        skip=actor,
+    )
+    return assessment
+
+
 def _need_record(need: AssessedNeed) -> dict:
     return {
         "need": need.need_id,
@@ -167,7 +215,7 @@ def _needs(household: Household, needs: list[dict], pack, on: date) -> dict[tupl
     pack's yearly targets and, where the engine proposed the same need, its reason;
     by their key, not yet added to the session."""
     members = {m.id for m in household.members}
-    proposed = {p.key: p for p in engine.propose(facts_of(household, None), pack, on)}
+    proposed = {p.key: p for p in engine.propose(households.facts_of(household, None), pack, on)}
     targets = engine.yearly_targets(pack)
     wanted: dict[tuple, AssessedNeed] = {}
     errors: dict[str, list[str]] = {}

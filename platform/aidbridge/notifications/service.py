@@ -21,16 +21,19 @@ def notify(
     kind: str,
     message: str,
     params: dict | None = None,
+    skip: User | None = None,
 ) -> int:
-    """Tell every active user of the tenant who holds ``permission``; returns how many."""
+    """Tell every active user of the tenant who holds ``permission`` (but ``skip``, who
+    caused it); returns how many."""
     users = db.session.scalars(
         select(User)
         .where(User.tenant_id == tenant_id, User.active.is_(True))
         .options(selectinload(User.role_grants), joinedload(User.tenant))
     ).all()
+    skip_id = skip.id if skip is not None else None
     told = 0
     for user in users:
-        if grants(user.roles, user.tenant.type, permission):
+        if user.id != skip_id and grants(user.roles, user.tenant.type, permission):
             db.session.add(
                 Notification(
                     tenant_id=tenant_id,
