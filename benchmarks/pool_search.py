@@ -122,6 +122,7 @@ def build(app, services: int, rng: random.Random) -> None:
         area_rows = list(csv.DictReader(f)) + area_rows
     load_areas(area_rows)
     load_taxonomy()
+    db.session.commit()  # the bulk inserts below use a connection of their own
     subs = db.session.execute(
         sa.select(TaxonomyTerm.code, TaxonomyTerm.parent_code).where(
             TaxonomyTerm.parent_code.isnot(None)
@@ -251,25 +252,35 @@ def main() -> None:
         run(app, options.queries, rng)
 
 
-def run(app, queries: int, rng: random.Random) -> None:
+def caseworker_token(tenant_id: int, username: str) -> str:
+    """An API token of a new caseworker of the tenant (committed)."""
     from aidbridge.accounts import service as accounts
-    from aidbridge.accounts.models import Role, RoleGrant, Tenant, User
+    from aidbridge.accounts.models import Role, RoleGrant, User
+    from aidbridge.extensions import db
+
+    user = User(
+        tenant_id=tenant_id,
+        username=username,
+        full_name="基准",
+        password_hash=accounts.hash_password("bench-password"),
+    )
+    user.role_grants = [RoleGrant(tenant_id=tenant_id, role=Role.caseworker)]
+    db.session.add(user)
+    db.session.commit()
+    _token, plain = accounts.create_token(user, "bench", None)
+    db.session.commit()
+    return plain
+
+
+def run(app, queries: int, rng: random.Random) -> None:
+    from aidbridge.accounts.models import Tenant
     from aidbridge.extensions import db
     from aidbridge.pool.service import search_pool
     from aidbridge.tenancy import all_tenants, tenant_context
 
     with all_tenants():
         viewer = db.session.scalars(sa.select(Tenant).order_by(Tenant.id)).first()
-        user = User(
-            tenant_id=viewer.id,
-            username="bench.viewer",
-            full_name="基准",
-            password_hash=accounts.hash_password("bench-password"),
-        )
-        user.role_grants = [RoleGrant(tenant_id=viewer.id, role=Role.caseworker)]
-        db.session.add(user)
-        db.session.commit()
-        _token, plain = accounts.create_token(user, "bench", None)
+        plain = caseworker_token(viewer.id, "bench.viewer")
         dims = [
             c
             for (c,) in db.session.execute(

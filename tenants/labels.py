@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from aidbridge.accounts.models import Role, TenantStatus, TenantType
 from aidbridge.accounts.permissions import Permission, can
-from aidbridge.households.models import ItemKind, trace_text
+from aidbridge.households.models import ImportMode, ImportStatus, ItemKind, trace_text
 from aidbridge.i18n import translate
 from aidbridge.money import format_yuan
 from aidbridge.policy.facts import Outcome
@@ -207,6 +207,19 @@ URGENCY = {
     Urgency.emergency: lazy_pgettext("urgency", "Emergency"),
 }
 CHANGE = {"worse": _l("worse"), "better": _l("better"), "same": _l("unchanged")}
+IMPORT_MODE = {
+    ImportMode.check: _l("Check only: write nothing, show what would be imported"),
+    ImportMode.accepted: _l("Import the accepted households, report the rejected rows"),
+    ImportMode.all_or_nothing: _l("Import only if every row is accepted, else nothing"),
+}
+IMPORT_STATUS = {
+    ImportStatus.queued: _l("Waiting"),
+    ImportStatus.running: _l("Running"),
+    ImportStatus.checked: _l("Checked"),
+    ImportStatus.imported: _l("Imported"),
+    ImportStatus.refused: _l("Nothing imported"),
+    ImportStatus.failed: _l("Failed, nothing imported"),
+}
 
 WEEKDAY = {
     "MO": _l("Mon"),
@@ -267,6 +280,8 @@ def register_labels(app) -> None:
         SEVERITY=SEVERITY,
         URGENCY=URGENCY,
         CHANGE=CHANGE,
+        IMPORT_MODE=IMPORT_MODE,
+        IMPORT_STATUS=IMPORT_STATUS,
         term_label=term_label,
         step_text=step_text,
         translate=translate,

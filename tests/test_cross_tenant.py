@@ -22,7 +22,15 @@ from sqlalchemy import func, inspect, select
 from aidbridge.accounts.models import ApiToken, Role, Tenant, TenantType, User
 from aidbridge.accounts.permissions import ASSIGNABLE_ROLES
 from aidbridge.areas.models import Area
-from aidbridge.households.models import Decision, EconomicItem, Household, Member
+from aidbridge.households.models import (
+    Decision,
+    EconomicItem,
+    Household,
+    HouseholdImport,
+    ImportMode,
+    ImportStatus,
+    Member,
+)
 from aidbridge.households.service import decide
 from aidbridge.needs import service as needs
 from aidbridge.needs.models import Assessment, Need
@@ -101,6 +109,23 @@ def foreign(db):
             None,
         )
         db.session.commit()
+    counts = dict.fromkeys(("read", "accepted", "rejected", "written"), 1)
+    household_import = HouseholdImport(
+        tenant_id=bureau.id,
+        file_name=f"{MARK}.csv",
+        mode=ImportMode.accepted,
+        status=ImportStatus.imported,
+        counts={"households": counts, "members": counts},
+        report={
+            "file_errors": {},
+            "headers": {"household_ref": f"{MARK}户编号"},
+            "households": counts,
+            "members": counts,
+            "rejected": [{"line": 2, "household_ref": MARK, "errors": {"name": [MARK]}}],
+        },
+    )
+    db.session.add(household_import)
+    db.session.commit()
     return {
         "tenant": tenant,
         "objects": {
@@ -117,6 +142,7 @@ def foreign(db):
             Assessment: assessment,
             Need: db.session.scalar(select(Need).where(Need.household_id == household.id)),
             Notification: notification,
+            HouseholdImport: household_import,
             # Public policy, shared on purpose: A's jurisdiction's pack.
             PolicyPackVersion: db.session.scalar(
                 select(PolicyPackVersion).where(PolicyPackVersion.jurisdiction == "changjiang")
@@ -146,6 +172,7 @@ def foreign(db):
             db.session.scalar(select(func.count(Assessment.id))),
             db.session.scalar(select(func.count(Need.id))),
             notification.read_at,
+            household_import.status,
         ),
     }
 

@@ -125,6 +125,7 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
     if pii_key:
         _check_pii_key(pii_key)
     redis_url = env.get("REDIS_URL") or None
+    import_mb = int(env.get("HOUSEHOLD_IMPORT_MAX_MB", "20"))
     secure_cookies = _flag(env, "SESSION_COOKIE_SECURE", production)
     return {
         "AIDBRIDGE_ENV": mode,
@@ -156,6 +157,12 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "POOL_STALE_AFTER_DAYS": int(env.get("POOL_STALE_AFTER_DAYS", "180")),
         # A household's review is "due" this many days before its date.
         "REVIEW_NOTICE_DAYS": int(env.get("REVIEW_NOTICE_DAYS", "30")),
+        # Bulk import of households: the largest file and the most member rows taken.
+        "HOUSEHOLD_IMPORT_MAX_MB": import_mb,
+        "HOUSEHOLD_IMPORT_MAX_ROWS": int(env.get("HOUSEHOLD_IMPORT_MAX_ROWS", "50000")),
+        # No request body is larger than the largest upload (with a margin for the form
+        # around it): anything larger is refused (413) before it is read.
+        "MAX_CONTENT_LENGTH": (import_mb + 1) * 2**20,
         "API_PAGE_SIZE": 50,
         "API_MAX_PAGE_SIZE": 200,
     }

@@ -66,6 +66,22 @@ PARAMETRISED = (
         N_("already registered by another bureau: %(bureau)s"),
     ),
     (
+        re.compile(r"^the same person is also on line (?P<lines>[\d, ]+)$"),
+        N_("the same person is also on line %(lines)s"),
+    ),
+    (
+        re.compile(r"^differs from line (?P<line>\d+) of the same household$"),
+        N_("differs from line %(line)s of the same household"),
+    ),
+    (
+        re.compile(r"^more than (?P<rows>\d+) rows: split the file$"),
+        N_("more than %(rows)s rows: split the file"),
+    ),
+    (
+        re.compile(r"^the file is larger than (?P<mb>\d+) MB$"),
+        N_("the file is larger than %(mb)s MB"),
+    ),
+    (
         re.compile(r"^must be after the last assessment, on (?P<day>[\d-]+)$"),
         N_("must be after the last assessment, on %(day)s"),
     ),

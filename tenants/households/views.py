@@ -400,5 +400,5 @@ def reveal_phone(household: Household):
     return _show(household, revealed={"phone": service.reveal_phone(household)})
 
 
-# The needs assessment pages join this portal.
-from tenants.households import assessments  # noqa: E402, F401
+# The needs assessment and bulk import pages join this portal.
+from tenants.households import assessments, imports  # noqa: E402, F401

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, request
 from flask_login import current_user
 
 from aidbridge.accounts.permissions import Permission
 from aidbridge.api import endpoint
 from aidbridge.clock import local_today
-from aidbridge.households import service
-from aidbridge.households.models import EconomicItem, Household, Member
+from aidbridge.errors import InvalidInput
+from aidbridge.households import importing, service
+from aidbridge.households.models import EconomicItem, Household, HouseholdImport, Member
 from aidbridge.households.schemas import (
     DecisionInputSchema,
     DecisionSchema,
     HouseholdChangeSchema,
     HouseholdDetailSchema,
+    HouseholdImportSchema,
+    HouseholdImportSummarySchema,
     HouseholdQuery,
     HouseholdSchema,
+    ImportQuery,
     ItemChangeSchema,
     ItemInputSchema,
     ItemSchema,
@@ -27,9 +31,12 @@ from aidbridge.households.schemas import (
     RevealedSchema,
     ReviewsSchema,
 )
+from aidbridge.i18n import N_
 from aidbridge.schemas import PageQuery
+from aidbridge.web.downloads import attachment
 
 TAG = "households"
+NOT_A_FILE = N_("send the CSV or XLSX file as the body, or as the multipart field 'file'")
 KEEP = Permission.register_households
 HOUSEHOLD = {"household_id": Household}
 MEMBER = {**HOUSEHOLD, "member_id": Member}
@@ -229,3 +236,83 @@ def decide(household, data):
 )
 def list_decisions(household, args):
     return service.decisions_query(household)
+
+
+# --- bulk import ---------------------------------------------------------------------------
+
+
+@endpoint(
+    "/households/import",
+    "POST",
+    summary="Import households and members from a CSV or XLSX file (the body, or the "
+    "multipart field 'file') in the layout of /households/import/template.csv; runs as a "
+    "job, whose report is in the answer once it has run (GET /households/imports/{id})",
+    tag=TAG,
+    query=ImportQuery,
+    response=HouseholdImportSchema,
+    status=202,
+    permission=KEEP,
+    errors=(422,),
+)
+def import_households(args):
+    raw, name = _upload()
+    return importing.submit(
+        current_user.tenant, current_user, raw, args["file_name"] or name, args["mode"]
+    )
+
+
+def _upload() -> tuple[bytes, str]:
+    """The file and its name: the body itself, or the multipart field ``file``."""
+    if request.mimetype == "multipart/form-data":
+        upload = request.files.get("file")
+        return (upload.read(), upload.filename or "") if upload else (b"", "")
+    if request.mimetype == "application/json":
+        raise InvalidInput.field("file", NOT_A_FILE)
+    return request.get_data(), ""
+
+
+@endpoint(
+    "/households/imports",
+    summary="Your imports of households, newest first, with their counts",
+    tag=TAG,
+    response=HouseholdImportSummarySchema,
+    many=True,
+    permission=KEEP,
+)
+def list_imports(args):
+    return importing.imports_query()
+
+
+@endpoint(
+    "/households/imports/<int:household_import_id>",
+    summary="An import of households with its report: counts and every rejected row",
+    tag=TAG,
+    response=HouseholdImportSchema,
+    permission=KEEP,
+    load={"household_import_id": HouseholdImport},
+)
+def get_import(household_import):
+    return household_import
+
+
+@endpoint(
+    "/households/import/template.csv",
+    summary="The import layout: the header row and an example household (UTF-8 CSV)",
+    tag=TAG,
+    permission=KEEP,
+    raw="text/csv",
+)
+def import_template_csv():
+    return attachment(importing.template_csv(), "text/csv", "households.csv")
+
+
+@endpoint(
+    "/households/import/template.xlsx",
+    summary="The import layout as an XLSX workbook whose cells are text (ID numbers keep "
+    "their digits)",
+    tag=TAG,
+    permission=KEEP,
+    raw=importing.XLSX_TYPE,
+)
+def import_template_xlsx():
+    return attachment(importing.template_xlsx(), importing.XLSX_TYPE, "households.xlsx")

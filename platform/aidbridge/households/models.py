@@ -16,6 +16,7 @@ from sqlalchemy import (
     CheckConstraint,
     ForeignKey,
     Index,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -237,3 +238,50 @@ def trace_text(record: dict, translate) -> str:
     """A stored step or entitlement in words (``translate`` is gettext)."""
     step = Step(record["rule"], record.get("held"), record["message"], record["params"])
     return step.text(translate)
+
+
+class ImportMode(StrEnum):
+    """What an import of households does with the households it accepts."""
+
+    check = "check"  # validate only: nothing is written
+    accepted = "accepted"  # write the accepted households, report the rejected ones
+    all_or_nothing = "all_or_nothing"  # write nothing if any row is rejected
+
+
+class ImportStatus(StrEnum):
+    queued = "queued"
+    running = "running"
+    checked = "checked"  # validated; a check writes nothing
+    imported = "imported"  # the accepted households were written
+    # Nothing written: the file could not be read, or all or nothing and a row was
+    # rejected, or no household was accepted.
+    refused = "refused"
+    failed = "failed"  # writing failed (someone registered meanwhile): nothing written
+
+
+class HouseholdImport(TenantOwned, db.Model):
+    """A file of households a bureau uploaded, and its report. The file holds ID
+    numbers in clear, so it is stored encrypted and only until the import job has
+    read it."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    file_name: Mapped[str] = mapped_column(String(200))
+    mode: Mapped[ImportMode] = mapped_column(enum_column(ImportMode, "import_mode", length=20))
+    status: Mapped[ImportStatus] = mapped_column(
+        enum_column(ImportStatus, "import_status", length=10), default=ImportStatus.queued
+    )
+    # Deferred: lists of imports never load the files.
+    upload: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    # {households, members}: each {read, accepted, rejected, written}, for lists.
+    counts: Mapped[dict | None] = mapped_column(JSON)
+    # The counts, file_errors, headers and every rejected line (see households.importing):
+    # deferred, as a large file's can be long.
+    report: Mapped[dict | None] = mapped_column(JSON, deferred=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+
+    created_by = relationship("User")
+
+    def __repr__(self) -> str:
+        return f"<HouseholdImport {self.id} {self.status}>"

@@ -10,8 +10,14 @@ from flask_babel import gettext
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from aidbridge.clock import local_today
-from aidbridge.households.models import ITEM_TYPES, ItemKind, member_rule, trace_text
-from aidbridge.i18n import N_
+from aidbridge.households.models import (
+    ITEM_TYPES,
+    ImportMode,
+    ItemKind,
+    member_rule,
+    trace_text,
+)
+from aidbridge.i18n import N_, translate_errors
 from aidbridge.policy.facts import Outcome
 from aidbridge.resident_id import ResidentIdError, parse_resident_id
 from aidbridge.schemas import AREA_CODE, FEN, ID, InputSchema, PageQuery, all_optional
@@ -316,3 +322,69 @@ class DecisionSchema(Schema):
     steps = fields.List(fields.Nested(StepSchema))
     decided_at = fields.DateTime()
     decided_by = fields.String(attribute="decided_by.full_name")
+
+
+# --- bulk import ---------------------------------------------------------------------------
+
+
+class ImportQuery(InputSchema):
+    # Default: a check, which writes nothing.
+    mode = fields.Enum(
+        ImportMode,
+        load_default=ImportMode.check,
+        metadata={
+            "description": "check: validate only; accepted: write the accepted households; "
+            "all_or_nothing: write nothing if any row is rejected"
+        },
+    )
+    file_name = fields.String(load_default="", validate=validate.Length(max=200))
+
+
+class ImportCountsSchema(Schema):
+    read = fields.Integer()
+    accepted = fields.Integer()
+    rejected = fields.Integer()
+    written = fields.Integer()
+
+
+class RejectedLineSchema(Schema):
+    line = fields.Integer(metadata={"description": "as the file shows it: the header is line 1"})
+    household_ref = fields.String()
+    errors = fields.Function(
+        lambda r: translate_errors(r["errors"]),
+        metadata={"description": "reasons by column code (_row: the row as a whole)"},
+    )
+
+
+class ImportReportSchema(Schema):
+    file_errors = fields.Function(
+        lambda r: translate_errors(r["file_errors"]),
+        metadata={"description": "why the file as a whole was refused, by column or 'file'"},
+    )
+    headers = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        metadata={"description": "column code → its header in the file"},
+    )
+    households = fields.Nested(ImportCountsSchema)
+    members = fields.Nested(ImportCountsSchema)
+    rejected = fields.List(fields.Nested(RejectedLineSchema))
+
+
+class HouseholdImportSummarySchema(Schema):
+    id = fields.Integer()
+    file_name = fields.String()
+    mode = fields.String()
+    status = fields.String(
+        metadata={"description": "queued, running, checked, imported, refused or failed"}
+    )
+    created_at = fields.DateTime()
+    created_by = fields.String(attribute="created_by.full_name")
+    finished_at = fields.DateTime()
+    # None until the import has run.
+    households = fields.Nested(ImportCountsSchema, attribute="counts.households", allow_none=True)
+    members = fields.Nested(ImportCountsSchema, attribute="counts.members", allow_none=True)
+
+
+class HouseholdImportSchema(HouseholdImportSummarySchema):
+    report = fields.Nested(ImportReportSchema, allow_none=True)

@@ -64,25 +64,15 @@ HOUSEHOLD_FIELDS = ("address", "setting", "checks_authorised_on", "emergency", "
 
 def register(tenant: Tenant, data: dict) -> Household:
     """A new household with its members and facts, or nothing if any part is refused."""
-    household = Household(
-        tenant_id=tenant.id,
-        jurisdiction=tenant.policy_pack,
-        registered_on=data["registered_on"] or local_today(),
-        next_review_on=data["next_review_on"],
-        **{name: data[name] for name in HOUSEHOLD_FIELDS},
-    )
-    household.area = _community(tenant, data["area_code"])
-    _set_phone(household, data["phone"])
-    claims = []
-    for index, fields in enumerate(data["members"]):
-        member = Member(tenant_id=tenant.id, jurisdiction=household.jurisdiction)
-        _set_member(member, fields)
-        claims.append((f"members.{index}.id_number", member.id_number_digest, member))
-        household.members.append(member)
+    household = new_household(tenant, data, _community(tenant, data["area_code"]))
+    claims = [
+        (f"members.{index}.id_number", member.id_number_digest, member)
+        for index, member in enumerate(household.members)
+    ]
     for index, fields in enumerate(data["items"]):
         member = household.members[fields["member"]] if fields["member"] is not None else None
         household.items.append(_item(household, fields, member, f"items.{index}."))
-    with _claiming(household.jurisdiction, claims):
+    with claiming(household.jurisdiction, claims):
         db.session.add(household)
     audit.record(
         "household.register",
@@ -91,6 +81,25 @@ def register(tenant: Tenant, data: dict) -> Household:
         tenant_id=tenant.id,
         after={"area_code": household.area_code, "members": len(household.members)},
     )
+    return household
+
+
+def new_household(tenant: Tenant, data: dict, area: Area) -> Household:
+    """The household and its members as registered (numbers sealed), not yet added to the
+    session: registration and import check who they claim before writing them."""
+    household = Household(
+        tenant_id=tenant.id,
+        jurisdiction=tenant.policy_pack,
+        registered_on=data["registered_on"] or local_today(),
+        next_review_on=data["next_review_on"],
+        **{name: data[name] for name in HOUSEHOLD_FIELDS},
+    )
+    household.area = area
+    _set_phone(household, data["phone"])
+    for fields in data["members"]:
+        member = Member(tenant_id=tenant.id, jurisdiction=household.jurisdiction)
+        _set_member(member, fields)
+        household.members.append(member)
     return household
 
 
@@ -120,7 +129,7 @@ def update_household(tenant: Tenant, household: Household, data: dict) -> Househ
 def add_member(household: Household, data: dict) -> Member:
     member = Member(tenant_id=household.tenant_id, jurisdiction=household.jurisdiction)
     _set_member(member, data)
-    with _claiming(household.jurisdiction, [("id_number", member.id_number_digest, member)]):
+    with claiming(household.jurisdiction, [("id_number", member.id_number_digest, member)]):
         household.members.append(member)
     audit.record(
         "member.add",
@@ -136,7 +145,7 @@ def update_member(member: Member, data: dict) -> Member:
     before = _member_record(member)
     if data.get("id_number") is not None:
         digest = personal_data.digest(data["id_number"].number)
-        with _claiming(member.jurisdiction, [("id_number", digest, member)]):
+        with claiming(member.jurisdiction, [("id_number", digest, member)]):
             _set_member(member, data)
     else:
         _set_member(member, data)
@@ -183,48 +192,66 @@ def _set_phone(household: Household, phone: str | None) -> None:
 
 def _community(tenant: Tenant, code: str) -> Area:
     area = db.session.get(Area, code)
-    if area is None:
-        raise InvalidInput.field("area_code", N_("no such area"))
-    if area.level is not AreaLevel.community:
-        raise InvalidInput.field("area_code", N_("a household lives in a community"))
-    if not tenant.jurisdiction.contains(area):
-        raise InvalidInput.field("area_code", N_("outside your jurisdiction"))
+    problem = community_problem(tenant, area)
+    if problem:
+        raise InvalidInput.field("area_code", problem)
     return area
+
+
+def community_problem(tenant: Tenant, area: Area | None) -> str | None:
+    """Why a household of the tenant cannot live in ``area`` (None: an unknown code), or
+    None when it can."""
+    if area is None:
+        return N_("no such area")
+    if area.level is not AreaLevel.community:
+        return N_("a household lives in a community")
+    if not tenant.jurisdiction.contains(area):
+        return N_("outside your jurisdiction")
+    return None
 
 
 # A person claimed by a write: the field that names them, their number's digest, the member.
 Claim = tuple[str, str | None, Member]
+# SQLite takes at most 32,766 parameters in a statement.
+DIGESTS_PER_QUERY = 10_000
 
 
 @contextmanager
-def _claiming(jurisdiction: str, claims: list[Claim]) -> Iterator[None]:
+def claiming(jurisdiction: str, claims: list[Claim]) -> Iterator[None]:
     """Run the writes that register people, refusing anyone already registered in the
     jurisdiction. The writes are flushed in a savepoint, so that when another request
     registered one of them meanwhile, the unique key's refusal is answered like the
     check's: with the field and where the person is."""
-    _refuse_registered_elsewhere(jurisdiction, claims)
+    refuse_registered_elsewhere(jurisdiction, claims)
     try:
         with db.session.begin_nested():
             yield
             db.session.flush()
     except IntegrityError:
-        _refuse_registered_elsewhere(jurisdiction, claims)
+        refuse_registered_elsewhere(jurisdiction, claims)
         raise
 
 
-def _refuse_registered_elsewhere(jurisdiction: str, claims: list[Claim]) -> None:
+def refuse_registered_elsewhere(jurisdiction: str, claims: list[Claim]) -> None:
     """One person, one household in a jurisdiction: say where the person already is —
     the household if it is this bureau's, else only which bureau keeps them."""
     digests = {digest: (field, member) for field, digest, member in claims if digest}
     if not digests:
         return
+    found = []
+    wanted = list(digests)
     with all_tenants(), db.session.no_autoflush:
-        found = db.session.execute(
-            select(Member.id, Member.id_number_digest, Member.household_id, Member.tenant_id)
-            .add_columns(Tenant.name)
-            .join(Tenant, Tenant.id == Member.tenant_id)
-            .where(Member.jurisdiction == jurisdiction, Member.id_number_digest.in_(digests))
-        ).all()
+        # In slices: an import claims more people than one statement may name.
+        for start in range(0, len(wanted), DIGESTS_PER_QUERY):
+            found += db.session.execute(
+                select(Member.id, Member.id_number_digest, Member.household_id, Member.tenant_id)
+                .add_columns(Tenant.name)
+                .join(Tenant, Tenant.id == Member.tenant_id)
+                .where(
+                    Member.jurisdiction == jurisdiction,
+                    Member.id_number_digest.in_(wanted[start : start + DIGESTS_PER_QUERY]),
+                )
+            ).all()
     errors = {}
     for row in found:
         field, member = digests[row.id_number_digest]
