@@ -62,12 +62,14 @@ def load_form(form, schema: Schema, fields: list[str] | None = None) -> dict | N
     return load_values(form, schema, form_values(form, schema, names=fields))
 
 
-def load_values(form, schema: Schema, values: dict) -> dict | None:
-    """Load values gathered from a form (nested, renamed…); messages go on its fields."""
+def load_values(form, schema: Schema, values: dict, fields: dict | None = None) -> dict | None:
+    """Load values gathered from a form (nested, renamed…); messages go on its fields,
+    ``fields`` naming the form's field for a schema field it calls otherwise."""
     try:
         return schema.load(values)
     except ValidationError as exc:
-        put_errors(form, exc.messages)
+        renamed = fields or {}
+        put_errors(form, {renamed.get(name, name): m for name, m in exc.messages.items()})
         return None
 
 

@@ -39,6 +39,18 @@ PARAMETRISED = (
     (re.compile(r"^Must be one of: (?P<choices>.*)\.$"), N_("Must be one of: %(choices)s.")),
     (re.compile(r"^must be (?P<n>\d+) characters$"), N_("must be %(n)s characters")),
     (
+        re.compile(r"^Length must be between (?P<min>\d+) and (?P<max>\d+)\.$"),
+        N_("Length must be between %(min)s and %(max)s."),
+    ),
+    (
+        re.compile(r"^Shorter than minimum length (?P<min>\d+)\.$"),
+        N_("Shorter than minimum length %(min)s."),
+    ),
+    (
+        re.compile(r"^Longer than maximum length (?P<max>\d+)\.$"),
+        N_("Longer than maximum length %(max)s."),
+    ),
+    (
         re.compile(
             r"^Must be greater than or equal to (?P<min>\S+) "
             r"and less than or equal to (?P<max>\S+)\.$"

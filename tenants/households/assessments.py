@@ -21,7 +21,7 @@ from aidbridge.schemas import flatten_messages
 from aidbridge.tenancy import url_objects
 from aidbridge.vocab import NeedDimension, Severity, Urgency
 from tenants.forms import enum_choices
-from tenants.households.forms import assessment_form
+from tenants.households.forms import assessment_form, need_severities
 from tenants.households.views import HOUSEHOLD, portal
 from tenants.labels import NEED_DIMENSION, SEVERITY, URGENCY, term_label
 from tenants.portal import _, apply_service_error, flash_done, form_status, put_errors, requires
@@ -36,10 +36,7 @@ MAX_ROWS = 100
 @requires(Permission.assess_needs)
 @url_objects(**HOUSEHOLD)
 def assess(household: Household):
-    proposal = service.proposal(household, None)
-    if request.method == "GET":
-        form = _proposed_form(household, proposal)
-    else:
+    if request.method == "POST":
         rows = _posted_rows()
         form = assessment_form(len(DIMENSIONS), rows)
         _choices(form, household, rows)
@@ -58,6 +55,10 @@ def assess(household: Household):
                 return redirect(
                     url_for(".assessment", household_id=household.id, assessment_id=assessment.id)
                 )
+    # The proposal is shown beside the form (and fills it on GET); a saved POST needs none.
+    proposal = service.proposal(household, None)
+    if request.method == "GET":
+        form = _proposed_form(household, proposal)
     return render_template(
         "households/assess.html",
         form=form,
@@ -127,7 +128,7 @@ def _choices(form, household: Household, rows: int) -> None:
     for j in range(rows):
         form[f"needs_{j}_subcategory"].choices = terms
         form[f"needs_{j}_member_id"].choices = members
-        form[f"needs_{j}_severity"].choices = severities[1:]  # a need is at least mild
+        form[f"needs_{j}_severity"].choices = need_severities()
         form[f"needs_{j}_urgency"].choices = urgencies
 
 

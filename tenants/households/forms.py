@@ -4,7 +4,9 @@
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, StringField, TextAreaField
 
-from tenants.forms import ChoiceField
+from aidbridge.vocab import Severity
+from tenants.forms import ChoiceField, enum_choices
+from tenants.labels import SEVERITY
 
 
 def _member_fields(prefix: str = "") -> dict:
@@ -99,3 +101,8 @@ def assessment_form(dimensions: int, rows: int, **kwargs) -> AssessmentForm:
         fields[f"needs_{j}_yearly_target"] = StringField()
         fields[f"needs_{j}_note"] = StringField()
     return type("AssessmentRowsForm", (AssessmentForm,), fields)(**kwargs)
+
+
+def need_severities() -> list[tuple[str, str]]:
+    """The severities a need may have: at least mild (as the schema's AT_LEAST_MILD)."""
+    return [choice for choice in enum_choices(Severity, SEVERITY) if choice[0] != Severity.none]

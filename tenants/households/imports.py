@@ -10,9 +10,9 @@ from flask_wtf.file import FileField
 from wtforms import RadioField
 
 from aidbridge.errors import ServiceError
+from aidbridge.extensions import db
 from aidbridge.households import importing
 from aidbridge.households.models import HouseholdImport, ImportMode
-from aidbridge.pagination import page_of
 from aidbridge.tenancy import url_objects
 from aidbridge.web.downloads import attachment
 from tenants.forms import enum_choices
@@ -47,7 +47,7 @@ def import_households():
             apply_service_error(form, error)
         else:
             return redirect(url_for(".import_report", household_import_id=record.id))
-    imports, _total = page_of(importing.imports_query(), 1, RECENT)
+    imports = db.session.scalars(importing.imports_query().limit(RECENT)).all()
     return render_template(
         "households/import.html",
         form=form,

@@ -51,6 +51,7 @@ from tenants.households.forms import (
     ItemForm,
     MemberForm,
     RegistrationForm,
+    need_severities,
 )
 from tenants.labels import (
     DISABILITY_TYPE,
@@ -62,7 +63,6 @@ from tenants.labels import (
     SCHOOL_STAGE,
     SELF_CARE,
     SETTING,
-    SEVERITY,
     SUPPORTER,
     term_label,
 )
@@ -72,6 +72,7 @@ from tenants.portal import (
     flash_done,
     form_status,
     form_values,
+    load_form,
     load_values,
     make_portal,
     query_filters,
@@ -82,6 +83,8 @@ from tenants.portal import (
 portal = make_portal("households", {TenantType.bureau}, "/households", home=False)
 PAGE_SIZE = 25
 HOUSEHOLD = {"household_id": Household}
+# The item form asks for "kind:type" in one list and for yuan, not fen.
+ITEM_FORM_FIELDS = {"kind": "type", "amount_fen": "amount"}
 
 
 @portal.before_request
@@ -205,7 +208,7 @@ def take_in_emergency():
         ("", _("any emergency service")),
         *((t.code, term_label(t)) for t in subcategories_by_dimension()[NeedDimension.emergency]),
     ]
-    form.need_severity.choices = enum_choices(Severity, SEVERITY)[1:]  # at least mild
+    form.need_severity.choices = need_severities()
     if request.method == "GET":
         form.need_severity.data = str(Severity.severe)
     if form.validate_on_submit():
@@ -337,13 +340,13 @@ def add_item(household: Household):
         kind, _sep, code = (form.type.data or "").partition(":")
         values = form_values(form, ItemInputSchema())
         values.update(kind=kind, type=code)
-        values.pop("amount", None)
         try:
             values["amount_fen"] = parse_yuan(form.amount.data or "")
         except MoneyFormatError as exc:
             form.amount.errors = [*form.amount.errors, translate(str(exc))]
-        data = load_values(form, ItemInputSchema(), values)
-        if data is not None and not form.errors:
+            return _show(household, item_form=form)
+        data = load_values(form, ItemInputSchema(), values, ITEM_FORM_FIELDS)
+        if data is not None:
             try:
                 service.add_item(household, data)
             except ServiceError as error:
@@ -368,7 +371,7 @@ def remove_item(household: Household, item: EconomicItem):
 def decide(household: Household):
     form = DecisionForm()
     if form.validate_on_submit():
-        data = load_values(form, DecisionInputSchema(), form_values(form, DecisionInputSchema()))
+        data = load_form(form, DecisionInputSchema())
         if data is not None:
             try:
                 service.decide(household, data["decided_on"], current_user)

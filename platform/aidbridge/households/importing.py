@@ -13,9 +13,10 @@ schema and rules — a community of the bureau's jurisdiction, one head, valid I
 numbers, nobody registered twice, in the file or in the jurisdiction — and the
 report lists each rejected row with its line and reasons by column. A household
 with a rejected row is rejected whole. Then, as the mode says, nothing is written
-(a check), the accepted households are, or nothing if any row was rejected; the
-writes are one flush in one transaction. The checks are set-based: one query for
-the areas, one per 10,000 ID numbers for the people already registered.
+(a check), the accepted households are, or nothing if any row was rejected; their
+records are built (numbers sealed) only then, and written in one flush. The checks
+are set-based: one query for the areas, one per 10,000 ID numbers for the people
+already registered (compared by digest).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from marshmallow import ValidationError
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from aidbridge import personal_data
 from aidbridge.accounts.models import Tenant, User
@@ -489,7 +491,7 @@ class _Household:
     given_on: dict[str, int] = field(default_factory=dict)
     payload: dict = field(default_factory=dict)
     data: dict | None = None  # loaded by the registration schema
-    record: Household | None = None  # built once everything else passed
+    area: Area | None = None  # its community, once the household is accepted
 
     @property
     def lines(self) -> list[int]:
@@ -510,12 +512,12 @@ class Checked:
 
     @property
     def accepted(self) -> list[_Household]:
-        return [h for h in self.households if h.record is not None]
+        return [h for h in self.households if h.area is not None]
 
 
 def check(tenant: Tenant, table: Table) -> Checked:
     """Every row checked as registration checks it; a household whose row is rejected
-    is rejected whole. Accepted households get their (unsaved) records."""
+    is rejected whole. Accepted households get their community."""
     errors = _LineErrors()
     households: dict[str, _Household] = {}
     refs: dict[int, str] = {}
@@ -545,18 +547,15 @@ def check(tenant: Tenant, table: Table) -> Checked:
         except ValidationError as exc:
             _schema_errors(household, flatten_messages(exc.messages), errors)
     areas = _check_communities(tenant, list(households.values()), errors)
+    valid = [h for h in households.values() if h.data and not any(map(errors.has, h.lines))]
+    _check_registered(tenant, valid, errors)
     for household in households.values():
         if household.data and not any(map(errors.has, household.lines)):
-            area = areas[household.data["area_code"]]
-            household.record = service.new_household(tenant, household.data, area)
-    _check_registered(tenant, [h for h in households.values() if h.record], errors)
-    for household in households.values():
-        if household.record is not None and any(map(errors.has, household.lines)):
-            household.record = None
-        if household.record is None:
-            for line in household.lines:
-                if not errors.has(line):
-                    errors.add(line, "household_ref", OTHER_ROW_REJECTED)
+            household.area = areas[household.data["area_code"]]
+            continue
+        for line in household.lines:
+            if not errors.has(line):
+                errors.add(line, "household_ref", OTHER_ROW_REJECTED)
     return Checked(list(households.values()), errors, len(table.rows), refs)
 
 
@@ -621,12 +620,12 @@ def _schema_errors(household: _Household, messages: dict[str, list[str]], errors
 
 
 def _check_communities(tenant: Tenant, households: list[_Household], errors) -> dict[str, Area]:
-    """Each household lives in a community of the bureau's jurisdiction (one query for
-    all of them). Returns the areas by code."""
+    """Each household lives in a community of the bureau's jurisdiction (one query per
+    10,000 codes). Returns the areas by code."""
     codes = sorted({h.payload["area_code"] for h in households if "area_code" in h.payload})
     areas: dict[str, Area] = {}
-    for start in range(0, len(codes), service.DIGESTS_PER_QUERY):
-        chunk = codes[start : start + service.DIGESTS_PER_QUERY]
+    for start in range(0, len(codes), service.MAX_IN_LIST):
+        chunk = codes[start : start + service.MAX_IN_LIST]
         found = db.session.scalars(select(Area).where(Area.code.in_(chunk)))
         areas.update((area.code, area) for area in found)
     for household in households:
@@ -643,7 +642,7 @@ def _check_registered(tenant: Tenant, households: list[_Household], errors) -> N
     """Nobody already registered in the jurisdiction (one query per 10,000 people); the
     refusal says where, as registration does."""
     try:
-        service.refuse_registered_elsewhere(tenant.policy_pack, _claims(households))
+        service.refuse_registered_elsewhere(tenant.id, tenant.policy_pack, _claims(households))
     except Conflict as conflict:
         for line, reasons in conflict.errors.items():
             errors.add(int(line), "id_number", reasons)
@@ -652,10 +651,9 @@ def _check_registered(tenant: Tenant, households: list[_Household], errors) -> N
 def _claims(households: list[_Household]) -> list[service.Claim]:
     """The people the households register, each named by their line."""
     return [
-        (str(row.line), member.id_number_digest, member)
+        service.Claim(str(row.line), personal_data.digest(member["id_number"].number))
         for household in households
-        if household.record is not None
-        for row, member in zip(household.rows, household.record.members, strict=True)
+        for row, member in zip(household.rows, household.data["members"], strict=True)
     ]
 
 
@@ -742,10 +740,10 @@ def write(tenant: Tenant, households: list[_Household], record: HouseholdImport)
     """Write the accepted households in one flush, or refuse (Conflict, a savepoint
     rolled back) if any of their people was registered meanwhile, as registration does;
     one audit entry for all."""
-    records = [h.record for h in households]
+    records = [service.new_household(tenant, h.data, h.area) for h in households]
     # Another refusal of the database than the register's key is no race: it fails the
     # import as an unexpected error (see run).
-    with service.claiming(tenant.policy_pack, _claims(households)):
+    with service.claiming(tenant.id, tenant.policy_pack, _claims(households)):
         db.session.add_all(records)
     audit.record(
         "household.import",
@@ -798,7 +796,11 @@ def _report(
 
 
 def imports_query():
-    return select(HouseholdImport).order_by(HouseholdImport.id.desc())
+    return (
+        select(HouseholdImport)
+        .options(joinedload(HouseholdImport.created_by))
+        .order_by(HouseholdImport.id.desc())
+    )
 
 
 # --- the template -------------------------------------------------------------------------------

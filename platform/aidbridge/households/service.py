@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
+from typing import NamedTuple
 
 from flask import current_app
 from sqlalchemy import and_, case, func, or_, select, update
@@ -66,13 +67,13 @@ def register(tenant: Tenant, data: dict) -> Household:
     """A new household with its members and facts, or nothing if any part is refused."""
     household = new_household(tenant, data, _community(tenant, data["area_code"]))
     claims = [
-        (f"members.{index}.id_number", member.id_number_digest, member)
+        Claim(f"members.{index}.id_number", member.id_number_digest)
         for index, member in enumerate(household.members)
     ]
     for index, fields in enumerate(data["items"]):
         member = household.members[fields["member"]] if fields["member"] is not None else None
         household.items.append(_item(household, fields, member, f"items.{index}."))
-    with claiming(household.jurisdiction, claims):
+    with claiming(tenant.id, household.jurisdiction, claims):
         db.session.add(household)
     audit.record(
         "household.register",
@@ -129,7 +130,8 @@ def update_household(tenant: Tenant, household: Household, data: dict) -> Househ
 def add_member(household: Household, data: dict) -> Member:
     member = Member(tenant_id=household.tenant_id, jurisdiction=household.jurisdiction)
     _set_member(member, data)
-    with claiming(household.jurisdiction, [("id_number", member.id_number_digest, member)]):
+    claims = [Claim("id_number", member.id_number_digest)]
+    with claiming(household.tenant_id, household.jurisdiction, claims):
         household.members.append(member)
     audit.record(
         "member.add",
@@ -143,11 +145,10 @@ def add_member(household: Household, data: dict) -> Member:
 
 def update_member(member: Member, data: dict) -> Member:
     before = _member_record(member)
+    claims = []
     if data.get("id_number") is not None:
-        digest = personal_data.digest(data["id_number"].number)
-        with claiming(member.jurisdiction, [("id_number", digest, member)]):
-            _set_member(member, data)
-    else:
+        claims = [Claim("id_number", personal_data.digest(data["id_number"].number), member.id)]
+    with claiming(member.tenant_id, member.jurisdiction, claims):
         _set_member(member, data)
     audit.record_changes(
         "member.update",
@@ -210,57 +211,65 @@ def community_problem(tenant: Tenant, area: Area | None) -> str | None:
     return None
 
 
-# A person claimed by a write: the field that names them, their number's digest, the member.
-Claim = tuple[str, str | None, Member]
-# SQLite takes at most 32,766 parameters in a statement.
-DIGESTS_PER_QUERY = 10_000
+class Claim(NamedTuple):
+    """A person a write registers: the field that names them, their number's digest, and
+    the member's id when they are on file already (their own row is no clash)."""
+
+    field: str
+    digest: str | None
+    member_id: int | None = None
+
+
+# SQLite takes at most 32,766 parameters in a statement: longer IN lists go in slices.
+MAX_IN_LIST = 10_000
 
 
 @contextmanager
-def claiming(jurisdiction: str, claims: list[Claim]) -> Iterator[None]:
+def claiming(tenant_id: int, jurisdiction: str, claims: list[Claim]) -> Iterator[None]:
     """Run the writes that register people, refusing anyone already registered in the
     jurisdiction. The writes are flushed in a savepoint, so that when another request
     registered one of them meanwhile, the unique key's refusal is answered like the
     check's: with the field and where the person is."""
-    refuse_registered_elsewhere(jurisdiction, claims)
+    refuse_registered_elsewhere(tenant_id, jurisdiction, claims)
     try:
         with db.session.begin_nested():
             yield
             db.session.flush()
     except IntegrityError:
-        refuse_registered_elsewhere(jurisdiction, claims)
+        refuse_registered_elsewhere(tenant_id, jurisdiction, claims)
         raise
 
 
-def refuse_registered_elsewhere(jurisdiction: str, claims: list[Claim]) -> None:
+def refuse_registered_elsewhere(tenant_id: int, jurisdiction: str, claims: list[Claim]) -> None:
     """One person, one household in a jurisdiction: say where the person already is —
-    the household if it is this bureau's, else only which bureau keeps them."""
-    digests = {digest: (field, member) for field, digest, member in claims if digest}
+    the household if it is this bureau's (``tenant_id``), else only which bureau keeps
+    them."""
+    digests = {claim.digest: claim for claim in claims if claim.digest}
     if not digests:
         return
     found = []
     wanted = list(digests)
     with all_tenants(), db.session.no_autoflush:
         # In slices: an import claims more people than one statement may name.
-        for start in range(0, len(wanted), DIGESTS_PER_QUERY):
+        for start in range(0, len(wanted), MAX_IN_LIST):
             found += db.session.execute(
                 select(Member.id, Member.id_number_digest, Member.household_id, Member.tenant_id)
                 .add_columns(Tenant.name)
                 .join(Tenant, Tenant.id == Member.tenant_id)
                 .where(
                     Member.jurisdiction == jurisdiction,
-                    Member.id_number_digest.in_(wanted[start : start + DIGESTS_PER_QUERY]),
+                    Member.id_number_digest.in_(wanted[start : start + MAX_IN_LIST]),
                 )
             ).all()
     errors = {}
     for row in found:
-        field, member = digests[row.id_number_digest]
-        if row.id == member.id:
+        claim = digests[row.id_number_digest]
+        if row.id == claim.member_id:
             continue
-        if row.tenant_id == member.tenant_id:
-            errors[field] = [f"already registered in household {row.household_id}"]
+        if row.tenant_id == tenant_id:
+            errors[claim.field] = [f"already registered in household {row.household_id}"]
         else:
-            errors[field] = [f"already registered by another bureau: {row.name}"]
+            errors[claim.field] = [f"already registered by another bureau: {row.name}"]
     if errors:
         raise Conflict(N_("a person is already registered"), errors)
 
