@@ -55,9 +55,7 @@ def pack(pack: PolicyPackVersion):
 @requires(Permission.publish_policy)
 def publish():
     form = PackPublishForm()
-    if form.validate_on_submit():
-        if form.file.data:
-            form.text.data = form.file.data.read().decode("utf-8", errors="replace")
+    if form.validate_on_submit() and _read_file(form):
         data = load_form(form, PackPublishSchema(), ["text"])
         if data is not None:
             try:
@@ -75,6 +73,19 @@ def publish():
                 )
                 return redirect(url_for("policy.pack", pack_id=version.id))
     return render_template("policy/publish.html", form=form), form_status(form)
+
+
+def _read_file(form: PackPublishForm) -> bool:
+    """An uploaded file replaces the text; one that is not UTF-8 (a BOM is allowed) is
+    refused on its field."""
+    if not form.file.data:
+        return True
+    try:
+        form.text.data = form.file.data.read().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        form.file.errors = [*form.file.errors, _("the file is not UTF-8 text")]
+        return False
+    return True
 
 
 def _on_text(error: ServiceError) -> ServiceError:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
-from household_facts import ON, born_aged, household, member
 
 from aidbridge.needs.engine import Rating, grade, propose, ratings_of
 from aidbridge.policy.facts import Outcome
@@ -20,6 +20,8 @@ from aidbridge.vocab import (
     Supporter,
     Urgency,
 )
+
+from household_facts import ON, born_aged, household, member
 
 NOW = ON["changning-2021"]
 
@@ -143,6 +145,18 @@ def test_employment_is_for_working_age_members_able_to_work(
     who = member("a", age, NOW, labour_capacity=capacity, employment=employment)
     needs = [n for n in _proposed(packs, who) if n.dimension is NeedDimension.employment]
     assert bool(needs) is proposed
+
+
+@pytest.mark.parametrize(("age", "proposed"), [(15, False), (16, True), (44, True), (45, False)])
+def test_working_age_is_the_packs(packs, age, proposed):
+    pack = packs["changning-2021"]
+    pack = replace(
+        pack, assessment=replace(pack.assessment, working_age_from=16, working_age_limit=45)
+    )
+    who = member("a", age, NOW, employment=EmploymentStatus.unemployed)
+    proposed_needs = propose(household(who), pack, NOW)
+    needs = [n for n in proposed_needs if n.dimension is NeedDimension.employment]
+    assert [n.subcategory for n in needs] == (["employment.job_referral"] if proposed else [])
 
 
 def test_a_major_illness_needs_health_and_emergency_hardship_is_urgent(packs):

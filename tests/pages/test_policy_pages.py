@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
+import io
+
 from sqlalchemy import select
 
 from aidbridge.accounts.models import TenantType
 from aidbridge.policy.models import PolicyPackVersion
-from aidbridge.policy.pack import shipped_pack_files
 
-from factories import make_tenant, make_user, sign_in
+from factories import make_tenant, make_user, next_nantong_pack, sign_in
 
-NEXT = (
-    shipped_pack_files()["nantong-2021"]
-    .replace('version = "2021"', 'version = "2027"')
-    .replace("starts_on = 2021-04-29", "starts_on = 2027-04-01")
-)
+NEXT = next_nantong_pack()
 
 
 def test_a_bureau_reads_its_jurisdictions_packs_and_their_rules(client, db):
@@ -57,3 +54,30 @@ def test_a_broken_pack_is_shown_with_the_path_of_each_error(client, db):
         db.session.scalar(select(PolicyPackVersion).where(PolicyPackVersion.version == "2027"))
         is None
     )
+
+
+def test_an_uploaded_pack_that_is_not_utf_8_is_refused_on_the_file(client, db):
+    sign_in(client, make_user(make_tenant(TenantType.operator), "operator"))
+    response = client.post(
+        "/policy/new",
+        data={"text": "", "file": (io.BytesIO(NEXT.encode("gb18030")), "nantong-2027.toml")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 422
+    assert 'data-field="file">' in response.get_data(as_text=True)
+    assert (
+        db.session.scalar(select(PolicyPackVersion).where(PolicyPackVersion.version == "2027"))
+        is None
+    )
+
+
+def test_an_uploaded_utf_8_pack_is_published(client, db):
+    sign_in(client, make_user(make_tenant(TenantType.operator), "operator"))
+    upload = io.BytesIO(NEXT.encode("utf-8-sig"))
+    response = client.post(
+        "/policy/new",
+        data={"text": "", "file": (upload, "nantong-2027.toml")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    assert db.session.scalar(select(PolicyPackVersion).where(PolicyPackVersion.version == "2027"))

@@ -14,13 +14,19 @@ from aidbridge.errors import InvalidInput
 from aidbridge.policy import service
 from aidbridge.policy.pack import PackError, parse_pack, rules, shipped_pack_files
 
-from factories import make_tenant, make_user
+from factories import make_tenant, make_user, next_nantong_pack
 
 NANTONG = shipped_pack_files()["nantong-2021"]
 
 
 def _nantong(**changes) -> dict:
-    document = tomllib.loads(NANTONG)
+    return _document("nantong-2021", **changes)
+
+
+def _document(name: str, **changes) -> dict:
+    """The shipped pack ``name`` with ``changes`` (a path of ``__``-joined keys: a value,
+    or None to remove it)."""
+    document = tomllib.loads(shipped_pack_files()[name])
     for path, value in changes.items():
         node = document
         *parents, last = path.split("__")
@@ -183,6 +189,78 @@ def _check_refusal(document: dict, valid: bool, field: str, rule: str) -> None:
     assert rule in caught.value.errors[field][0]
 
 
+def test_all_rv_6_needs_the_share_that_is_a_material_change():
+    document = _nantong(reviews__material_change_share=None)
+    _check_refusal(document, False, "reviews.material_change_share", "ALL-RV-6")
+    without = _nantong(reviews__material_change_share=None, reviews__unchanged_rule=None)
+    without["local_settings"].remove("reviews.material_change_share")
+    parse_pack(without)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "reason"),
+    [
+        ({"medical__1__assistance_share": 0.5}, "medical.1.self_pay_cap_share", "one of the two"),
+        ({"medical__1__self_pay_cap_share": None}, "medical.1.assistance_share", "one of the two"),
+    ],
+)
+def test_a_medical_rule_sets_exactly_one_share(changes, field, reason):
+    _check_refusal(_nantong(**changes), False, field, reason)
+
+
+@pytest.mark.parametrize(
+    ("name", "floors", "reason"),
+    [
+        ("nantong-2021", [{"setting": "rural"}], "no floor for urban"),
+        ("nantong-2017", [{}, None], "no floor for urban"),  # the rural floor only
+        ("nantong-2017", [None, {}], "no floor for rural"),  # the urban floor only
+        ("nantong-2021", [None], "no floor for urban, rural"),  # none at all
+        ("nantong-2017", [{}, {}], None),
+        ("nantong-2021", [{"setting": "any"}], None),
+    ],
+)
+def test_tekun_basic_has_a_floor_for_every_setting(name, floors, reason):
+    # Each shipped floor changed as ``floors`` says, or left out (None).
+    shipped = zip(_document(name)["tekun"]["basic"], floors, strict=True)
+    basic = [{**floor, **change} for floor, change in shipped if change is not None]
+    _check_refusal(_document(name, tekun__basic=basic), reason is None, "tekun.basic", reason)
+
+
+@pytest.mark.parametrize(
+    ("name", "figure", "rule"),
+    [
+        ("changjiang-2021", "disposable_income_fen", "CJ21-EX-1"),  # expenditure-type ceiling
+        ("nantong-2017", "rural_disposable_income_fen", "NT17-ST-2"),  # tekun basic floor
+        ("ningxia-2021", "minimum_wage_fen", "NX21-ST-3"),  # tekun care
+    ],
+)
+def test_every_standard_carries_the_figures_the_rules_compute_with(name, figure, rule):
+    last = len(_document(name)["standards"]) - 1
+    for index in (0, last):
+        document = _document(name, **{f"standards__{index}__{figure}": None})
+        _check_refusal(document, False, f"standards.{index}.{figure}", rule)
+
+
+@pytest.mark.parametrize("count", ["job_recommendations_per_year", "guidance_per_year"])
+def test_cj21_job_1_asks_for_at_least_one_a_year(count):
+    document = _document("changjiang-2021", **{f"employment_support__{count}": 0})
+    _check_refusal(document, False, f"employment_support.{count}", "greater than or equal to 1")
+
+
+@pytest.mark.parametrize(
+    ("working_age_from", "valid", "reason"),
+    [
+        (59, True, None),
+        (60, False, "below working_age_limit"),
+        (15, False, "greater than or equal to 16"),
+        (None, False, "Missing data"),
+    ],
+)
+def test_working_age_starts_below_its_limit(working_age_from, valid, reason):
+    document = _nantong(assessment__working_age_from=working_age_from)
+    _check_refusal(document, valid, "assessment.working_age_from", reason)
+
+
 def test_standards_must_be_in_date_order():
     document = _nantong()
     document["standards"].reverse()
@@ -217,15 +295,9 @@ def test_an_installed_version_is_never_rewritten(db):
         service.install_shipped_packs()
 
 
-def _next_nantong(version="2027", starts_on="2027-04-01") -> str:
-    return NANTONG.replace('version = "2021"', f'version = "{version}"').replace(
-        "starts_on = 2021-04-29", f"starts_on = {starts_on}"
-    )
-
-
 def test_an_operator_publishes_a_new_version_from_its_start_date(db):
     operator = make_user(make_tenant(kind="operator"), "operator")
-    version = service.publish(_next_nantong(), operator)
+    version = service.publish(next_nantong_pack(), operator)
     assert service.version_in_force("nantong", date(2027, 3, 31)).version == "2021"
     assert service.version_in_force("nantong", date(2027, 4, 1)) == version
     assert version.published_by_id == operator.id
@@ -234,14 +306,16 @@ def test_an_operator_publishes_a_new_version_from_its_start_date(db):
 @pytest.mark.parametrize(
     ("text", "field"),
     [
-        (_next_nantong(starts_on="2021-04-29"), "starts_on"),
-        (_next_nantong(version="2021"), "version"),
+        (next_nantong_pack(starts_on="2021-04-29"), "starts_on"),
+        (next_nantong_pack(version="2021"), "version"),
         (
-            _next_nantong().replace('jurisdiction = "nantong"', 'jurisdiction = "atlantis"'),
+            next_nantong_pack().replace('jurisdiction = "nantong"', 'jurisdiction = "atlantis"'),
             "jurisdiction",
         ),
         (
-            _next_nantong().replace('rule = "NT21-LI-1"\nmultiplier = 2\n', 'rule = "NT21-LI-1"\n'),
+            next_nantong_pack().replace(
+                'rule = "NT21-LI-1"\nmultiplier = 2\n', 'rule = "NT21-LI-1"\n'
+            ),
             "low_income.multiplier",
         ),
         ("this is not toml", "_file"),

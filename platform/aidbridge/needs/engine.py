@@ -175,44 +175,32 @@ def _employment(member: Member, on: date, pack: Pack) -> Iterable[ProposedNeed]:
     able = member.labour_capacity is not LabourCapacity.none
     if not (able and member.employment is EmploymentStatus.unemployed):
         return
-    if not ADULT_AGE <= age < pack.assessment.working_age_limit:
+    rules = pack.assessment
+    if not rules.working_age_from <= age < rules.working_age_limit:
         return
     severity = Severity.moderate if member.labour_capacity is LabourCapacity.full else Severity.mild
+    # CJ21-JOB-1: at least so many job recommendations and guidance or training a year;
+    # without it, one job referral with no target.
+    targets = yearly_targets(pack) or {JOB_RECOMMENDATION: (None, None)}
     support = pack.employment_support
-    rule = support.rule if support else pack.assessment.rule
     why = Step(
-        rule,
+        support.rule if support else rules.rule,
         True,
         N_("unemployed member able to work (%(age)s)"),
         {"age": str(age)},
         member.key,
     )
-    if support is None:
+    for subcategory, (target, target_rule) in targets.items():
         yield ProposedNeed(
-            NeedDimension.employment, JOB_RECOMMENDATION, severity, Urgency.routine, member.key, why
+            NeedDimension.employment,
+            subcategory,
+            severity,
+            Urgency.routine,
+            member.key,
+            why,
+            target,
+            target_rule,
         )
-        return
-    # CJ21-JOB-1: at least so many job recommendations and guidance or training a year.
-    yield ProposedNeed(
-        NeedDimension.employment,
-        JOB_RECOMMENDATION,
-        severity,
-        Urgency.routine,
-        member.key,
-        why,
-        support.job_recommendations_per_year,
-        support.rule,
-    )
-    yield ProposedNeed(
-        NeedDimension.employment,
-        GUIDANCE_OR_TRAINING,
-        severity,
-        Urgency.routine,
-        member.key,
-        why,
-        support.guidance_per_year,
-        support.rule,
-    )
 
 
 def _health(member: Member, rule: str) -> Iterable[ProposedNeed]:

@@ -13,7 +13,7 @@ from datetime import date
 
 from sqlalchemy import case, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from aidbridge.accounts.models import Tenant
 from aidbridge.accounts.permissions import Permission
@@ -356,26 +356,33 @@ def open_needs_of(household: Household) -> list[Need]:
     )
 
 
-def _needs_query():
-    return select(Need).options(
-        joinedload(Need.household), joinedload(Need.member), joinedload(Need.subcategory)
-    )
+def _needs_query(join_household: bool = False):
+    """Need items with their household, member and sub-category loaded; with
+    ``join_household`` the household is joined (to filter on it) and loaded from that join."""
+    query = select(Need)
+    household = joinedload(Need.household)
+    if join_household:
+        query = query.join(Need.household)
+        household = contains_eager(Need.household)
+    return query.options(household, joinedload(Need.member), joinedload(Need.subcategory))
 
 
 def needs_query(args: dict):
     """The tenant's need items, most urgent first, then oldest."""
-    query = _needs_query().where(Need.status == args["status"])
+    area = None
+    if args.get("area_code"):
+        area = db.session.get(Area, args["area_code"])
+        if area is None:
+            raise InvalidInput.field("area_code", N_("no such area"))
+    query = _needs_query(join_household=area is not None).where(Need.status == args["status"])
+    if area is not None:
+        query = query.join(Household.area).where(within(area))
     if args.get("dimension"):
         query = query.where(Need.dimension == args["dimension"])
     if args.get("urgency"):
         query = query.where(Need.urgency == args["urgency"])
     if args.get("household_id"):
         query = query.where(Need.household_id == args["household_id"])
-    if args.get("area_code"):
-        area = db.session.get(Area, args["area_code"])
-        if area is None:
-            raise InvalidInput.field("area_code", N_("no such area"))
-        query = query.join(Need.household).join(Household.area).where(within(area))
     urgency_rank = _rank(Need.urgency, [u.value for u in reversed(engine.URGENCY_ORDER)])
     return query.order_by(urgency_rank, Need.opened_on, Need.id)
 

@@ -412,11 +412,8 @@ class _Classifier:
         if rule.ceiling_base == "standard":
             ceiling = rule.ceiling_multiplier * self.s
         else:
+            # Every standard of the pack carries it (checked when the pack is read).
             annual = self.standard.disposable_income_fen
-            if annual is None:
-                raise LookupError(
-                    f"policy pack {self.pack.name} has no disposable income on {self.on}"
-                )
             ceiling = rule.ceiling_multiplier * Decimal(annual) / 12
         remaining = self.counted - self.rigid
         params = {
@@ -545,9 +542,8 @@ class _Classifier:
             if floor.base == "dibao_standard":
                 amount = _ceil_fen(floor.multiplier * self.s)
             else:
+                # Every standard of the pack carries it (checked when the pack is read).
                 annual = self.standard.rural_disposable_income_fen
-                if annual is None:
-                    raise LookupError(f"{self.pack.name}: no rural disposable income on {self.on}")
                 amount = _ceil_fen(floor.multiplier * Decimal(annual) / 12)
             floors.append((amount, floor))
         amount, floor = max(floors, key=lambda pair: pair[0])
@@ -567,12 +563,8 @@ class _Classifier:
             share = care.shares.get(member.self_care.value)
             if care.support != support or share is None:
                 continue
-            if care.base == "dibao_standard":
-                base = self.s
-            else:
-                base = self.standard.minimum_wage_fen
-                if base is None:
-                    raise LookupError(f"{self.pack.name}: no minimum wage on {self.on}")
+            # Every standard of the pack carries the minimum wage (checked when it is read).
+            base = self.s if care.base == "dibao_standard" else self.standard.minimum_wage_fen
             amount = _ceil_fen(share * base)
             self.step(
                 care.rule,

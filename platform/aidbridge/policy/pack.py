@@ -263,7 +263,9 @@ class AssessmentRules:
     category_points: dict[str, int]
     minors_age_limit: int
     minors_share: Decimal
-    # Members from the age of majority up to this age are proposed employment support.
+    # Members from ``working_age_from`` up to (not including) ``working_age_limit`` are
+    # proposed employment support.
+    working_age_from: int
     working_age_limit: int
     minors_points: int
     # A household with an emergency need is graded at least this hard.
@@ -530,6 +532,18 @@ class TekunSchema(_Part):
     basic = fields.List(fields.Nested(TekunFloorSchema), required=True)
     care = fields.List(fields.Nested(TekunCareSchema), load_default=list)
 
+    @validates_schema(skip_on_field_errors=True)
+    def _a_floor_for_every_setting(self, data, **kwargs):
+        covered = {floor.setting for floor in data["basic"]}
+        if "any" in covered:
+            return
+        missing = [str(setting) for setting in Setting if setting not in covered]
+        if missing:
+            raise ValidationError(
+                f"no floor for {', '.join(missing)}: give one for each setting or one for any",
+                "basic",
+            )
+
     model = Tekun
 
 
@@ -552,6 +566,16 @@ class MedicalSchema(_Part):
     disability = _disability_list(load_default=list)
     assistance_share = fields.Decimal(load_default=None, validate=validate.Range(min=0, max=1))
     self_pay_cap_share = fields.Decimal(load_default=None, validate=validate.Range(min=0, max=1))
+
+    @validates_schema(skip_on_field_errors=True)
+    def _one_share(self, data, **kwargs):
+        given = [n for n in ("assistance_share", "self_pay_cap_share") if data[n] is not None]
+        if len(given) == 2:
+            raise ValidationError("not with assistance_share: give one of the two", given[1])
+        if not given:
+            raise ValidationError(
+                "required, or self_pay_cap_share: give one of the two", "assistance_share"
+            )
 
     model = Medical
 
@@ -577,13 +601,23 @@ class ReviewsSchema(_Part):
     unchanged_rule = _rule(load_default=None)
     material_change_share = fields.Decimal(load_default=None, validate=validate.Range(0, 1))
 
+    @validates_schema(skip_on_field_errors=True)
+    def _unchanged_has_its_share(self, data, **kwargs):
+        if data["unchanged_rule"] and data["material_change_share"] is None:
+            raise ValidationError(
+                f"required by unchanged_rule {data['unchanged_rule']}", "material_change_share"
+            )
+
     model = Reviews
 
 
 class EmploymentSupportSchema(_Part):
     rule = _rule(required=True)
-    job_recommendations_per_year = fields.Integer(required=True, strict=True)
-    guidance_per_year = fields.Integer(required=True, strict=True)
+    # A yearly target is at least one (need.yearly_target's CHECK).
+    job_recommendations_per_year = fields.Integer(
+        required=True, strict=True, validate=validate.Range(min=1)
+    )
+    guidance_per_year = fields.Integer(required=True, strict=True, validate=validate.Range(min=1))
 
     model = EmploymentSupport
 
@@ -612,6 +646,8 @@ class AssessmentSchema(_Part):
     )
     minors_age_limit = fields.Integer(required=True, strict=True, validate=validate.Range(14, 35))
     minors_share = fields.Decimal(required=True, validate=validate.Range(min=0, max=1))
+    # 劳动法 §15: no one under 16 may be employed.
+    working_age_from = fields.Integer(required=True, strict=True, validate=validate.Range(16, 75))
     working_age_limit = fields.Integer(required=True, strict=True, validate=validate.Range(40, 75))
     minors_points = _points(required=True)
     emergency_grade = fields.Integer(required=True, strict=True)
@@ -634,6 +670,8 @@ class AssessmentSchema(_Part):
             errors["grades"] = ["the last grade must take 0 points, so every household has one"]
         elif not 1 <= data["emergency_grade"] <= len(grades):
             errors["emergency_grade"] = ["names no grade"]
+        if data["working_age_from"] >= data["working_age_limit"]:
+            errors["working_age_from"] = ["must be below working_age_limit"]
         if errors:
             raise ValidationError(errors)
 
@@ -726,13 +764,40 @@ def _check_standards(pack: Pack) -> dict[str, list[str]]:
     return errors
 
 
+def _reference_figures(pack: Pack) -> dict[str, str]:
+    """The reference figures of a standard the pack's own rules compute with, each with
+    the first rule that needs it: {"minimum_wage_fen": "NX21-ST-3"}."""
+    needed: dict[str, str] = {}
+    for floor in pack.tekun.basic:
+        if floor.base == "rural_disposable_income":
+            needed.setdefault("rural_disposable_income_fen", floor.rule)
+    for care in pack.tekun.care:
+        if care.base == "minimum_wage":
+            needed.setdefault("minimum_wage_fen", care.rule)
+    expenditure = pack.expenditure_type
+    if expenditure and expenditure.ceiling_base == "disposable_income":
+        needed.setdefault("disposable_income_fen", expenditure.rule)
+    return needed
+
+
+def _check_reference_figures(pack: Pack) -> dict[str, list[str]]:
+    """Every standard carries the figures the rules compute with, so that no decision
+    meets a period without them."""
+    return {
+        f"standards.{index}.{figure}": [f"required by {rule}"]
+        for index, standard in enumerate(pack.standards)
+        for figure, rule in _reference_figures(pack).items()
+        if getattr(standard, figure) is None
+    }
+
+
 def parse_pack(document: dict, name: str = "pack") -> Pack:
     """Validate a pack document (as read from TOML) and build the :class:`Pack`."""
     try:
         pack = PackSchema().load(document)
     except ValidationError as exc:
         raise PackError(name, flatten_messages(exc.messages)) from None
-    errors = _check_standards(pack)
+    errors = _check_standards(pack) | _check_reference_figures(pack)
     for path in pack.local_settings:
         if not _resolves(document, path):
             errors[f"local_settings.{path}"] = ["names no parameter of this pack"]

@@ -7,6 +7,7 @@ from datetime import date
 from functools import lru_cache
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from aidbridge.areas.models import Area
 from aidbridge.audit import service as audit
@@ -117,8 +118,15 @@ def publish(text: str, actor) -> PolicyPackVersion:
             "starts_on", N_("must be after the start of the version in force last")
         )
     version = _version(pack, text, actor)
-    db.session.add(version)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(version)
+            db.session.flush()
+    except IntegrityError:
+        # Another operator published the same version (or one from the same day) meanwhile.
+        raise InvalidInput.field(
+            "version", N_("this version, or one starting on the same day, was published meanwhile")
+        ) from None
     audit.record(
         "policy_pack.publish",
         "policy_pack",
