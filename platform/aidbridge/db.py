@@ -74,10 +74,13 @@ class RecordIsFinal(RuntimeError):
 
 @event.listens_for(Session, "before_flush")
 def _refuse_changes_to_final(session: Session, flush_context, instances) -> None:
-    for obj in [*session.dirty, *session.deleted]:
+    # Each of session.dirty and session.deleted builds a new set: read each once.
+    for obj in session.deleted:
+        if isinstance(obj, Final):
+            raise RecordIsFinal(f"a {obj.__tablename__} is never changed; make a new one")
+    for obj in session.dirty:  # never holds a deleted object
         # Its own columns, that is: rows added to its collections leave the row as it was.
-        changed = session.is_modified(obj, include_collections=False)
-        if isinstance(obj, Final) and (obj in session.deleted or changed):
+        if isinstance(obj, Final) and session.is_modified(obj, include_collections=False):
             raise RecordIsFinal(f"a {obj.__tablename__} is never changed; make a new one")
 
 

@@ -161,6 +161,9 @@ class SharedLookup:
     # What the URL carries: an attribute name, or a function of the object (an HSDS
     # route names things by their UUID).
     key: str | Callable[[Any], Any] = "id"
+    # The same object for every pool (the need taxonomy's terms). When False, another
+    # pool's object is not found, and the cross-tenant test expects a 404 for it.
+    shared: bool = False
 
     def url_value(self, obj) -> Any:
         return self.key(obj) if callable(self.key) else getattr(obj, self.key)

@@ -120,7 +120,7 @@ def reset_password(user: User):
     if data is None:
         return render_template(
             "admin/user_form.html", form=_edit_form(user), user=user, password_form=form
-        ), 422
+        ), form_status(form)
     flash_done(_("New password set for %(name)s.", name=user.username))
     return redirect(url_for("admin.users"))
 

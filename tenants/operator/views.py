@@ -64,8 +64,6 @@ def new_tenant():
     if form.validate_on_submit():
         schema = TenantCreateSchema()
         values = form_values(form, schema)
-        if "credit_code" in values:
-            values["credit_code"] = values["credit_code"].strip()
         values["admin"] = form_values(form, schema.fields["admin"].schema, prefix="admin_")
         data = load_values(form, schema, values)
         if data is not None:

@@ -8,17 +8,17 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from aidbridge.areas.models import Area, AreaLevel
-from aidbridge.areas.service import within
 from aidbridge.errors import ServiceError
 from aidbridge.extensions import db
 from aidbridge.pagination import page_of
 from aidbridge.pool import service as pool
 from aidbridge.pool import taxonomy
 from aidbridge.pool.api import PoolProject, PoolService
-from aidbridge.pool.models import Project, Service, TaxonomyTerm
+from aidbridge.pool.models import Project, Service
 from aidbridge.pool.schemas import PoolQuery, ProjectQuery
 from aidbridge.tenancy import url_objects
 from aidbridge.vocab import AssistanceCategory
+from tenants.forms import area_choices
 from tenants.portal import make_portal, query_filters
 
 portal = make_portal("pool", None, "/pool")
@@ -29,19 +29,15 @@ def _page(query, page: int):
     return page_of(query, page, PAGE_SIZE)
 
 
-def _pool_areas():
-    """The streets and communities of the viewer's pool, for the area filter."""
+def _pool_areas() -> list[tuple[str, str]]:
+    """The area filter's choices: the districts, streets and communities of the viewer's
+    pool (inside the area whose government issued its policy pack, else its jurisdiction)."""
     tenant = current_user.tenant
     issuer = db.session.scalar(select(Area).where(Area.policy_pack == tenant.policy_pack))
-    root = issuer or tenant.jurisdiction
-    return db.session.scalars(
-        select(Area)
-        .where(
-            within(root),
-            Area.level.in_([AreaLevel.district, AreaLevel.street, AreaLevel.community]),
-        )
-        .order_by(Area.path)
-    ).all()
+    return area_choices(
+        (AreaLevel.district, AreaLevel.street, AreaLevel.community),
+        inside=issuer or tenant.jurisdiction,
+    )
 
 
 @portal.get("/")
@@ -55,7 +51,6 @@ def search():
             errors = error.errors
         else:
             items, total = _page(query, filters.get("page", 1))
-    terms = db.session.scalars(select(TaxonomyTerm).order_by(TaxonomyTerm.code)).all()
     return render_template(
         "pool/search.html",
         services=items,
@@ -64,7 +59,7 @@ def search():
         errors=errors,
         page=filters.get("page", 1),
         page_size=PAGE_SIZE,
-        terms=terms,
+        terms=taxonomy.all_terms(),
         areas=_pool_areas(),
         categories=list(AssistanceCategory),
         args=request.args,

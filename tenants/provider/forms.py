@@ -52,10 +52,6 @@ class ImportForm(FlaskForm):
     file = FileField()
 
 
-class CapacityForm(FlaskForm):
-    available = IntegerField()
-
-
 class ProjectForm(FlaskForm):
     title = StringField()
     aims = TextAreaField()

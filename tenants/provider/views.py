@@ -17,7 +17,7 @@ from aidbridge.errors import ServiceError
 from aidbridge.extensions import db
 from aidbridge.i18n import translate
 from aidbridge.money import fen_to_yuan, yuan_to_fen
-from aidbridge.pool import hsds_import
+from aidbridge.pool import hsds_import, taxonomy
 from aidbridge.pool import service as pool
 from aidbridge.pool.models import (
     CapacityPeriod,
@@ -26,7 +26,6 @@ from aidbridge.pool.models import (
     ProjectStatus,
     Service,
     ServiceStatus,
-    TaxonomyTerm,
 )
 from aidbridge.pool.schemas import (
     WEEKDAYS,
@@ -56,7 +55,7 @@ from tenants.portal import (
     put_errors,
     require_confirmed,
 )
-from tenants.provider.forms import CapacityForm, ImportForm, ProjectForm, ServiceForm
+from tenants.provider.forms import ImportForm, ProjectForm, ServiceForm
 
 portal = make_portal("provider", None, "/provider")
 
@@ -64,16 +63,12 @@ portal = make_portal("provider", None, "/provider")
 # --- choices ---------------------------------------------------------------------------------
 
 
-def _terms():
-    return list(db.session.scalars(select(TaxonomyTerm).order_by(TaxonomyTerm.code)))
-
-
 def _jurisdiction_areas(levels=(AreaLevel.district, AreaLevel.street, AreaLevel.community)):
     return area_choices(levels, inside=current_user.tenant.jurisdiction)
 
 
 def _service_choices(form: ServiceForm) -> None:
-    terms = _terms()
+    terms = taxonomy.all_terms()
     form.dimension.choices = [(t.code, term_label(t)) for t in terms if t.is_dimension]
     form.subcategory.choices = [
         ("", _("(none)")),
@@ -178,7 +173,6 @@ def services():
         services=own,
         stale=pool.stale(own),
         confirm=ConfirmForm(),
-        capacity=CapacityForm(),
         transitions=pool.TRANSITIONS,
     )
 
@@ -294,7 +288,7 @@ def _charity_only() -> None:
 
 
 def _project_choices(form: ProjectForm) -> None:
-    form.dimensions.choices = [(t.code, term_label(t)) for t in _terms() if t.is_dimension]
+    form.dimensions.choices = [(t.code, term_label(t)) for t in taxonomy.dimensions()]
     form.target_groups.choices = enum_choices(TargetGroup, TARGET_GROUP)
     form.areas.choices = _jurisdiction_areas()
 

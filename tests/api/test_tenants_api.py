@@ -84,6 +84,14 @@ def test_duplicate_credit_code_and_admin_username(client, db, operator_headers):
     assert db.session.scalar(select(func.count(User.id)).where(User.username == "yg.admin")) == 1
 
 
+def test_spaces_around_the_credit_code_are_trimmed(client, db, operator_headers):
+    response = client.post(
+        "/api/v1/tenants", json=_payload(credit_code=f"  {_code()} "), headers=operator_headers
+    )
+    assert response.status_code == 201, response.json
+    assert response.json["credit_code"] == _code()
+
+
 def test_suspension_stops_the_tenants_api_tokens(client, db, operator_headers):
     tenant = make_tenant()
     token = make_token(make_user(tenant))

@@ -85,13 +85,14 @@ def test_blank_fields_are_judged_not_ignored(client, db):
 
 
 def test_a_refused_password_reset_is_shown_not_lost(client, db):
+    # Only an operator resets an operator's password: a Forbidden refusal, as in the API.
     operators = make_tenant("operator")
     admin, operator = make_user(operators, "admin"), make_user(operators, "operator")
     sign_in(client, admin)
     response = client.post(
         f"/org/users/{operator.id}/password", data={"pw-password": "brand-new-password"}
     )
-    assert response.status_code == 422 and 'data-field="pw-password"' in response.text
+    assert response.status_code == 403 and 'data-field="pw-password"' in response.text
 
 
 def test_password_reset_form_rejects_short_password(client, db):

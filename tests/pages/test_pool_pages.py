@@ -1,6 +1,7 @@
 """Providers manage services and projects in the pages; every tenant searches the pool."""
 
 import io
+import json
 import re
 from datetime import timedelta
 
@@ -173,6 +174,29 @@ def test_provider_imports_hsds_in_the_pages(client, db, shared):
         content_type="multipart/form-data",
     )
     assert bad.status_code == 422 and 'data-field="file"' in bad.text
+
+
+def test_an_import_refusal_is_shown_by_field_and_reason(client, db):
+    sign_in(client, make_user(make_tenant("charity")))
+    document = {"id": "9f1c2b3a-1d2e-4f5a-8b9c-0d1e2f3a4b5c", "name": "心理疏导"}
+    document["minimum_age"] = "twelve"
+    page = client.post(
+        "/provider/services/import",
+        data={"file": (io.BytesIO(json.dumps(document).encode()), "service.json")},
+        content_type="multipart/form-data",
+    )
+    assert page.status_code == 200 and "1 项被拒绝" in page.text
+    row = re.search(r"<code>\$</code>.*?</tr>", page.text, re.S).group(0)
+    assert "<code>min_age</code>" in row and "请输入整数。" in row
+
+
+def test_the_area_filter_lists_the_pools_areas_by_level(client, db):
+    sign_in(client, make_user(make_tenant("bureau")))
+    page = client.get("/pool/").text
+    assert '<option value="320613">崇川区</option>' in page
+    assert '<option value="320613001">　和平桥街道</option>' in page
+    assert '<option value="320613001001">　　北大街社区</option>' in page
+    assert 'value="360202"' not in page  # another pool's district
 
 
 def test_capacity_is_updated_inline_and_a_bad_value_says_why_once(client, db):

@@ -1,6 +1,9 @@
 """The HSDS 3.0 read API over the caller's pool (/hsds/...)."""
 
+from urllib.parse import urlsplit
+
 import pytest
+from pool.statements import recorded_statements
 from pool.test_hsds_documents import _errors, _validator
 
 from aidbridge.pool import hsds
@@ -93,18 +96,11 @@ def test_needs_a_token_and_valid_parameters(client, pool):
 
 @pytest.mark.parametrize("url", ["/hsds/services", "/hsds/organizations"])
 def test_a_page_costs_the_same_queries_however_many_providers(client, db, pool, url):
-    from sqlalchemy import event
-
     _agency, _visits, _counselling, _draft, headers = pool
 
     def statements() -> int:
-        seen = []
-        listener = lambda *args: seen.append(1)  # noqa: E731
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
+        with recorded_statements(db.engine) as seen:
             assert client.get(url, headers=headers).status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
         return len(seen)
 
     statements()  # the first call of a token also records its use
@@ -115,3 +111,11 @@ def test_a_page_costs_the_same_queries_however_many_providers(client, db, pool, 
         other = make_tenant("charity", name=f"慈善会{n}", jurisdiction=street)
         make_service(other, status="published", name=f"助餐{n}", areas=[street])
     assert statements() == few
+
+
+def test_the_root_links_the_apis_openapi_document(client, pool):
+    *_rest, headers = pool
+    root = client.get("/hsds/", headers=headers).json
+    assert root["openapi_url"] == "http://localhost/api/v1/openapi.json"
+    document = client.get(urlsplit(root["openapi_url"]).path)
+    assert document.status_code == 200 and "openapi" in document.json

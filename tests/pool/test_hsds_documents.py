@@ -5,7 +5,6 @@ import json
 import uuid
 
 import pytest
-from conftest import SHARED
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
@@ -14,6 +13,7 @@ from sqlalchemy import select
 from aidbridge.pool import hsds
 from aidbridge.pool.models import TaxonomyTerm
 
+from conftest import SHARED
 from factories import make_service, make_tenant
 
 HSDS = SHARED / "hsds" / "schema"

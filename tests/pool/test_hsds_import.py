@@ -3,9 +3,11 @@ refusals are reported record by record, an unreadable file changes nothing."""
 
 import io
 import json
+import uuid
 import zipfile
 
 import pytest
+from pool.statements import reads_of, recorded_statements
 from pool.test_hsds_documents import HSDS
 from sqlalchemy import func, select
 
@@ -14,6 +16,7 @@ from aidbridge.pool.models import Service
 from factories import bearer, make_service, make_tenant, make_token, make_user
 
 EXAMPLES = HSDS.parent / "examples"
+AGE_ZH = "年龄应在 0 至 150 之间"
 
 
 @pytest.fixture
@@ -120,11 +123,64 @@ def test_changes_update_and_refusals_are_reported(client, db, provider):
     }
     report = _import(client, headers, json.dumps(documents).encode(), "application/json").json
     assert report["updated"] == [mine.hsds_id]
-    reasons = {r["where"]: r["reason"] for r in report["rejected"]}
-    assert set(reasons) == {"contents[1]", "contents[2]", "contents[3]", "contents[4]"}
-    assert "其他机构" in reasons["contents[1]"]
+    errors = {r["where"]: r["errors"] for r in report["rejected"]}
+    assert set(errors) == {"contents[1]", "contents[2]", "contents[3]", "contents[4]"}
+    # Each reason under its field, in the caller's language.
+    assert {where: set(e) for where, e in errors.items()} == {
+        "contents[1]": {"id"},
+        "contents[2]": {"id"},
+        "contents[3]": {"dimension"},
+        "contents[4]": {"areas"},
+    }
+    assert "其他机构" in errors["contents[1]"]["id"][0]
     db.session.expire_all()
     assert mine.name == "新名称" and theirs.name == "别人的服务"
+
+
+def test_schema_refusals_name_their_field_and_translate(client, db, provider):
+    _tenant, headers = provider
+    document = {
+        "id": "9f1c2b3a-1d2e-4f5a-8b9c-0d1e2f3a4b5c",
+        "name": "心理疏导",
+        "status": "active",
+        "minimum_age": "twelve",
+        "maximum_age": 200,
+    }
+    body = json.dumps({"contents": [document]}).encode()
+    report = _import(client, headers, body).json
+    [rejected] = report["rejected"]
+    assert rejected["where"] == "contents[0]"
+    assert rejected["errors"] == {"min_age": ["请输入整数。"], "max_age": [AGE_ZH]}
+    english = _import(client, {**headers, "Accept-Language": "en"}, body).json
+    assert english["rejected"][0]["errors"]["min_age"] == ["Not a valid integer."]
+
+
+def test_an_import_reads_its_areas_once_however_many_documents(client, db, provider):
+    _tenant, headers = provider
+
+    def area_reads(streets: list[str]) -> int:
+        documents = [
+            {
+                "id": str(uuid.uuid4()),
+                "name": f"心理疏导{street}",
+                "description": "心理疏导",
+                "service_areas": [{"id": str(uuid.uuid4()), "extent": street}],
+                "service_at_locations": [
+                    {"location": {"name": "站点", "addresses": [{"address_1": "路1号"}]}}
+                ],
+            }
+            for street in streets
+        ]
+        body = json.dumps({"contents": documents}).encode()
+        with recorded_statements(db.engine) as statements:
+            report = _import(client, headers, body).json
+        assert report["rejected"] == [] and len(report["created"]) == len(streets)
+        return len(reads_of("area", statements))
+
+    area_reads(["320613001"])  # the first call of a token also records its use
+    one = area_reads(["320613001"])
+    many = area_reads(["320613001", "320613002", "320613003", "320613001", "320613002"])
+    assert many == one
 
 
 @pytest.mark.parametrize("body", [b"", b"{not json", b"PK\x03\x04 broken zip", b"[1, 2]"])

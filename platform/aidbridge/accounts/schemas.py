@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, post_load, validate, validates
+from marshmallow import Schema, ValidationError, fields, post_load, pre_load, validate, validates
 
 from aidbridge.accounts.credit_code import credit_code_error
 from aidbridge.accounts.models import Role, TenantStatus, TenantType
@@ -59,6 +59,13 @@ class TenantCreateSchema(InputSchema):
     jurisdiction_code = fields.String(required=True, validate=AREA_CODE)
     policy_pack = fields.String(load_default=None, validate=validate.Length(max=40))
     admin = fields.Nested(AccountSchema, required=True)
+
+    @pre_load
+    def _trim_credit_code(self, data, **kwargs):
+        # A code copied from a certificate often brings spaces along: page and API alike.
+        if isinstance(data, dict) and isinstance(data.get("credit_code"), str):
+            data = {**data, "credit_code": data["credit_code"].strip()}
+        return data
 
     @validates("credit_code")
     def _credit_code(self, value: str, **kwargs) -> None:

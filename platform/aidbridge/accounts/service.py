@@ -117,7 +117,7 @@ def create_tenant(data: dict) -> tuple[Tenant, User]:
     db.session.add(tenant)
     _flush_or_conflict({"credit_code": "credit_code"})
     with tenant_context(tenant.id):
-        admin = _new_user(tenant, data["admin"], roles={Role.admin})
+        admin = _new_user(tenant, data["admin"], roles={Role.admin}, field="admin.username")
         audit.record(
             "tenant.created",
             "tenant",
@@ -128,7 +128,7 @@ def create_tenant(data: dict) -> tuple[Tenant, User]:
         audit.record(
             "user.created", "user", admin.id, tenant_id=tenant.id, after=user_snapshot(admin)
         )
-        _flush_or_conflict({"username": "admin.username"})
+        db.session.flush()
     return tenant, admin
 
 
@@ -198,7 +198,9 @@ def _require_operator(actor: User | None, field: str) -> None:
         )
 
 
-def _new_user(tenant: Tenant, data: dict, roles: set[Role]) -> User:
+def _new_user(tenant: Tenant, data: dict, roles: set[Role], field: str = "username") -> User:
+    """Add a user; a username taken meanwhile by a concurrent request is a 409 on ``field``
+    (the request's name for it: "admin.username" when a tenant is created)."""
     user = User(
         tenant_id=tenant.id,
         username=data["username"],
@@ -209,7 +211,7 @@ def _new_user(tenant: Tenant, data: dict, roles: set[Role]) -> User:
     )
     user.role_grants = [RoleGrant(tenant_id=tenant.id, role=r) for r in sorted(roles)]
     db.session.add(user)
-    _flush_or_conflict({"username": "username"})
+    _flush_or_conflict({"username": field})
     return user
 
 
@@ -219,7 +221,7 @@ def create_user(tenant: Tenant, data: dict, actor: User | None) -> User:
     _check_username_free(data["username"])
     user = _new_user(tenant, data, roles)
     audit.record("user.created", "user", user.id, tenant_id=tenant.id, after=user_snapshot(user))
-    _flush_or_conflict({"username": "username"})
+    db.session.flush()
     return user
 
 

@@ -77,12 +77,22 @@ def page_window(args: dict) -> tuple[int, int]:
     return args.get("page", 1), per_page
 
 
-def require_caller(permission: Permission | None) -> None:
-    """A token-authenticated caller whose roles allow ``permission``."""
+def authorised_url_objects(
+    objects: dict, url_args: dict, permission: Permission | None, public: bool = False
+) -> dict:
+    """The URL's arguments with the objects they name loaded (see ``load_url_objects``),
+    for a caller allowed to have them. Checked in this order: a caller without a valid
+    token is a 401; then an object of another tenant (or none) is a 404, whatever the
+    caller's roles, so that roles never tell whether it exists; only then may the roles
+    refuse (403). ``public``: no token needed, no roles checked."""
+    if public:
+        return load_url_objects(objects, url_args)
     if not current_user.is_authenticated:
         raise Unauthorized(N_("send a valid API token: 'Authorization: Bearer <token>'"))
+    loaded = load_url_objects(objects, url_args)
     if permission is not None and not can(current_user, permission):
         raise Forbidden(N_("your roles do not allow this"))
+    return loaded
 
 
 def _paginate(query: Select, args: dict) -> tuple[list, dict]:
@@ -110,9 +120,10 @@ def endpoint(
 ):
     """Declare an API route.
 
-    ``load={"user_id": User}`` fetches the object through the tenant scope (a
-    foreign id is a 404, decided before any permission check) and passes it as
-    ``user``. The view is called as ``view(**objects, data=..., args=...)``.
+    ``load={"user_id": User}`` fetches the object through the tenant scope and passes
+    it as ``user`` (a foreign id is a 404, decided before any permission check: see
+    :func:`authorised_url_objects`). The view is called as
+    ``view(**objects, data=..., args=...)``.
     ``errors`` lists further statuses the service may answer (e.g. 409), for the document.
     ``raw`` names the media type of a view that returns a document or file of its own
     shape (an HSDS package, a zip).
@@ -126,12 +137,7 @@ def endpoint(
 
         @wraps(view)
         def handler(**url_args):
-            if not public and not current_user.is_authenticated:
-                require_caller(permission)
-            # URL objects first: another tenant's object is a 404 whatever the roles.
-            kwargs = load_url_objects(load, url_args)
-            if not public:
-                require_caller(permission)
+            kwargs = authorised_url_objects(load, url_args, permission, public)
             if body is not None:
                 kwargs["data"] = load_input(body(), _json_body())
             if query_schema is not None:

@@ -13,18 +13,18 @@ from functools import wraps
 from flask import Blueprint, abort, jsonify, request, url_for
 from flask_login import current_user
 from marshmallow import fields, validate
-from sqlalchemy import select
 
 from aidbridge.accounts.models import Tenant
 from aidbridge.accounts.permissions import Permission
-from aidbridge.api.framework import load_input, page_window, require_caller
+from aidbridge.api.framework import authorised_url_objects, load_input, page_window
 from aidbridge.extensions import db
 from aidbridge.pagination import page_of
 from aidbridge.pool import hsds
 from aidbridge.pool import service as pool
 from aidbridge.pool.models import Service, TaxonomyTerm
+from aidbridge.pool.taxonomy import all_terms
 from aidbridge.schemas import PageQuery
-from aidbridge.tenancy import SharedLookup, load_url_objects
+from aidbridge.tenancy import SharedLookup
 
 hsds_api = Blueprint("hsds", __name__, url_prefix="/hsds")
 HSDS_VERSION = "3.0"
@@ -42,28 +42,27 @@ def _find_organization(org_id):
 
 
 def _find_term(term_id):
-    terms = db.session.scalars(select(TaxonomyTerm))
-    return next((t for t in terms if hsds.term_id(t.code) == str(term_id)), None)
+    return next((t for t in all_terms() if hsds.term_id(t.code) == str(term_id)), None)
 
 
 HsdsService = SharedLookup(
     Service, lambda sid: pool.find_visible_by_hsds_id(current_user.tenant, sid), key="hsds_id"
 )
 HsdsOrganization = SharedLookup(Tenant, _find_organization, key=hsds.organization_id)
-HsdsTerm = SharedLookup(TaxonomyTerm, _find_term, key=lambda term: hsds.term_id(term.code))
+# One need taxonomy for every pool.
+HsdsTerm = SharedLookup(
+    TaxonomyTerm, _find_term, key=lambda term: hsds.term_id(term.code), shared=True
+)
 
 
 def route(rule: str, **objects):
-    """A read route: token required, URL objects found through their lookups."""
+    """A read route: token required, URL objects found through their lookups (as
+    ``/api/v1``'s routes: a 401, then a 404 for what the caller may not see, then roles)."""
 
     def decorator(view):
         @wraps(view)
         def handler(**url_args):
-            if not current_user.is_authenticated:
-                require_caller(Permission.use_api)
-            found = load_url_objects(objects, url_args)
-            require_caller(Permission.use_api)
-            return jsonify(view(**found))
+            return jsonify(view(**authorised_url_objects(objects, url_args, Permission.use_api)))
 
         handler.url_objects = objects
         hsds_api.add_url_rule(rule, endpoint=view.__name__, view_func=handler, methods=["GET"])
@@ -108,7 +107,8 @@ def root():
     return {
         "version": HSDS_VERSION,
         "profile": "https://github.com/openreferral/specification",
-        "openapi_url": url_for("hsds.root", _external=True) + "../api/v1/openapi.json",
+        # The platform's OpenAPI document (/api/v1); the routes here follow HSDS's own.
+        "openapi_url": url_for("api.openapi", _external=True),
     }
 
 
@@ -164,8 +164,11 @@ def taxonomy(taxonomy_id):
 
 @route("/taxonomy_terms")
 def taxonomy_terms():
-    query = select(TaxonomyTerm).order_by(TaxonomyTerm.code)
-    return _page(query, _args(), lambda rows: [hsds.taxonomy_term(t) for t in rows])
+    # The taxonomy is a few dozen terms: a page of it is a slice of them all.
+    terms = all_terms()
+    page, per_page = page_window(_args())
+    rows = terms[(page - 1) * per_page : page * per_page]
+    return _envelope([hsds.taxonomy_term(t) for t in rows], len(terms), page, per_page)
 
 
 @route("/taxonomy_terms/<uuid:term_id>", term_id=HsdsTerm)

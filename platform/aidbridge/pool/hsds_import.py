@@ -15,7 +15,7 @@ per table), or the tabular package (a zip of CSV files). How records become ours
   publishes it. An update keeps status, capacity, funding and eligibility categories.
 
 Every refused record is reported with where it is (file and row, or JSON path)
-and why; a file that cannot be read changes nothing.
+and why, by field; a file that cannot be read changes nothing.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from aidbridge.pool import hsds
 from aidbridge.pool import service as pool
 from aidbridge.pool.models import Service, TaxonomyTerm
 from aidbridge.pool.schemas import ServiceChangeSchema, ServiceInputSchema
+from aidbridge.pool.taxonomy import all_terms
 from aidbridge.schemas import flatten_messages
 
 # Words that reveal a need dimension, in English and Chinese (checked in this order).
@@ -65,7 +66,8 @@ CSV_TABLES = {filename: table for table, (filename, _columns) in hsds.TABLES.ite
 @dataclass
 class Rejected:
     where: str
-    reason: str
+    # Reasons (message ids) by field of the service input; "_schema": the record as a whole.
+    errors: dict[str, list[str]]
 
 
 @dataclass
@@ -77,7 +79,15 @@ class ImportReport:
 
 
 class _Refused(Exception):
-    pass
+    """A record that cannot be taken, and why, by field."""
+
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__(errors)
+        self.errors = errors
+
+    @classmethod
+    def field(cls, name: str, reason: str) -> _Refused:
+        return cls({name: [reason]})
 
 
 # --- reading -------------------------------------------------------------------------------------
@@ -177,14 +187,16 @@ class _Context:
     tenant: Tenant
     terms: dict[str, TaxonomyTerm]
     by_name: dict[str, TaxonomyTerm]
-    areas: dict[str, Area]  # the areas the documents name
+    areas: dict[str, Area]  # the areas the documents name, and the tenant's jurisdiction
     existing: dict[str, Service]  # services already holding the documents' ids
 
     @classmethod
     def load(cls, tenant: Tenant, documents: list[tuple[str, dict]]) -> _Context:
-        terms = {t.code: t for t in db.session.scalars(select(TaxonomyTerm))}
+        terms = {t.code: t for t in all_terms()}
         by_name = {n.lower(): t for t in terms.values() for n in (t.name_zh, t.name_en)}
+        # The jurisdiction too: it is the coverage and the locations' area by default.
         codes = {code for _, document in documents for code in _area_codes(document)}
+        codes.add(tenant.jurisdiction_code)
         areas = {a.code: a for a in db.session.scalars(select(Area).where(Area.code.in_(codes)))}
         ids = set()
         for _, document in documents:
@@ -222,7 +234,9 @@ def _dimension(document: dict, context: _Context) -> tuple[str, str | None]:
     for dimension, keys in DIMENSION_WORDS:
         if any(k in words for k in keys):
             return dimension, None
-    raise _Refused(N_("no need dimension: neither its taxonomy terms nor its words name one"))
+    raise _Refused.field(
+        "dimension", N_("no need dimension: neither its taxonomy terms nor its words name one")
+    )
 
 
 def _area_codes(document: dict) -> list[str]:
@@ -238,7 +252,9 @@ def _areas(document: dict, context: _Context) -> list[str]:
     found = [context.areas[c] for c in codes if c in context.areas]
     inside = [a.code for a in found if tenant.jurisdiction.contains(a)]
     if not inside:
-        raise _Refused(N_("its service areas are outside your organisation's jurisdiction"))
+        raise _Refused.field(
+            "areas", N_("its service areas are outside your organisation's jurisdiction")
+        )
     return sorted(set(inside))
 
 
@@ -247,7 +263,7 @@ def _payload(document: dict, context: _Context, existing: Service | None) -> dic
     tenant = context.tenant
     name = str(document.get("name") or "").strip()
     if not name:
-        raise _Refused(N_("the service has no name"))
+        raise _Refused.field("name", N_("the service has no name"))
     dimension, subcategory = _dimension(document, context)
     categories, notes = _eligibility(str(document.get("eligibility_description") or ""))
     payload = {
@@ -371,33 +387,31 @@ def import_services(tenant: Tenant, documents: list[tuple[str, dict]]) -> Import
         try:
             hsds_id = _uuid(document.get("id"))
             if hsds_id in seen:
-                raise _Refused(N_("this id appears twice in the file"))
+                raise _Refused.field("id", N_("this id appears twice in the file"))
             seen.add(hsds_id)
             existing = context.existing.get(hsds_id)
             if existing is not None and existing.tenant_id != tenant.id:
-                raise _Refused(N_("this id belongs to a service of another organisation"))
+                raise _Refused.field(
+                    "id", N_("this id belongs to a service of another organisation")
+                )
             payload = _payload(document, context, existing)
             schema = ServiceChangeSchema() if existing else ServiceInputSchema()
             try:
                 data = schema.load(payload)
             except ValidationError as exc:
-                fields = "; ".join(
-                    f"{k}: {', '.join(v)}" for k, v in flatten_messages(exc.messages).items()
-                )
-                raise _Refused(fields) from exc
+                raise _Refused(flatten_messages(exc.messages)) from exc
             if existing is None:
-                pool.create_service(tenant, data, hsds_id)
+                pool.create_service(tenant, data, hsds_id, known_areas=context.areas)
                 report.created.append(hsds_id)
             elif _differs(existing, data):
-                pool.update_service(tenant, existing, data)
+                pool.update_service(tenant, existing, data, known_areas=context.areas)
                 report.updated.append(hsds_id)
             else:
                 report.unchanged.append(hsds_id)
         except _Refused as refused:
-            report.rejected.append(Rejected(where, str(refused)))
+            report.rejected.append(Rejected(where, refused.errors))
         except InvalidInput as error:  # a rule of the pool (an area, a retired service…)
-            reasons = "; ".join(f"{k}: {', '.join(v)}" for k, v in error.errors.items())
-            report.rejected.append(Rejected(where, reasons or error.message))
+            report.rejected.append(Rejected(where, error.errors or {"_schema": [error.message]}))
     db.session.flush()
     return report
 
@@ -406,4 +420,4 @@ def _uuid(value) -> str:
     try:
         return str(uuid.UUID(str(value)))
     except ValueError as exc:
-        raise _Refused(N_("its id is not a UUID")) from exc
+        raise _Refused.field("id", N_("its id is not a UUID")) from exc

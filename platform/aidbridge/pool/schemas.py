@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from aidbridge.i18n import N_, translate
+from aidbridge.i18n import N_, translate_errors
 from aidbridge.pool.models import CapacityPeriod, Funding, ProjectStatus, ServiceStatus
 from aidbridge.schemas import AREA_CODE, FEN, ID, InputSchema, PageQuery, all_optional
 from aidbridge.vocab import AssistanceCategory, DisabilityType, TargetGroup
@@ -276,8 +276,11 @@ class ExportQuery(InputSchema):
 
 
 class RejectedSchema(Schema):
-    where = fields.String()
-    reason = fields.Function(lambda r: translate(r.reason))
+    where = fields.String(metadata={"description": "file and row, or JSON path"})
+    errors = fields.Function(
+        lambda r: translate_errors(r.errors),
+        metadata={"description": "reasons by field of the service input (_schema: the record)"},
+    )
 
 
 class ImportReportSchema(Schema):

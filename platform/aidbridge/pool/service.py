@@ -37,7 +37,7 @@ from aidbridge.pool.models import (
     TaxonomyTerm,
     new_hsds_id,
 )
-from aidbridge.pool.taxonomy import check_dimension, check_subcategory
+from aidbridge.pool.taxonomy import all_terms, check_dimension, check_subcategory
 
 # The status a service may move to from each status.
 TRANSITIONS: dict[ServiceStatus, frozenset[ServiceStatus]] = {
@@ -56,10 +56,21 @@ def _check_taxonomy(dimension: str, subcategory: str | None) -> None:
     check_subcategory(dimension, subcategory, "subcategory")
 
 
-def _areas_inside(tenant: Tenant, codes: list[str], field: str) -> list[Area]:
+def _areas_inside(
+    tenant: Tenant, codes: list[str], field: str, known: dict[str, Area] | None = None
+) -> list[Area]:
     """The areas named by ``codes``, each of which must lie in the tenant's jurisdiction.
-    ``field`` names the i-th code's field, as marshmallow does: "locations.{}.area_code"."""
-    found = {a.code: a for a in db.session.scalars(select(Area).where(Area.code.in_(codes)))}
+    ``field`` names the i-th code's field, as marshmallow does: "locations.{}.area_code".
+    ``known``: areas the caller has already loaded, by code (an import loads those of all
+    its documents at once); only the others are read."""
+    if not codes:
+        return []
+    found = dict(known or {})
+    unread = set(codes) - found.keys()
+    if unread:
+        found.update(
+            (a.code, a) for a in db.session.scalars(select(Area).where(Area.code.in_(unread)))
+        )
     jurisdiction = tenant.jurisdiction
     errors: dict[str, list[str]] = {}
     for index, code in enumerate(codes):
@@ -81,18 +92,20 @@ def _check_project(project_id: int | None) -> None:
         raise InvalidInput.field("project_id", N_("no such project in your organisation"))
 
 
-def _apply(tenant: Tenant, service: Service, data: dict) -> None:
+def _apply(
+    tenant: Tenant, service: Service, data: dict, known_areas: dict[str, Area] | None
+) -> None:
     """Copy validated input onto the service, checking what only the database knows."""
     dimension = data.get("dimension", service.dimension_code)
     subcategory = data.get("subcategory", service.subcategory_code)
     _check_taxonomy(dimension, subcategory)
     service.dimension_code, service.subcategory_code = dimension, subcategory
     if "areas" in data:
-        areas = _areas_inside(tenant, data["areas"], "areas.{}")
+        areas = _areas_inside(tenant, data["areas"], "areas.{}", known_areas)
         service.areas = [ServiceArea(tenant_id=tenant.id, area_code=a.code) for a in areas]
     if "locations" in data:
         codes = [loc["area_code"] for loc in data["locations"]]
-        _areas_inside(tenant, codes, "locations.{}.area_code")
+        _areas_inside(tenant, codes, "locations.{}.area_code", known_areas)
         service.locations = [
             ServiceLocation(tenant_id=tenant.id, **loc) for loc in data["locations"]
         ]
@@ -129,15 +142,21 @@ def _apply(tenant: Tenant, service: Service, data: dict) -> None:
 # --- writes --------------------------------------------------------------------------------------
 
 
-def create_service(tenant: Tenant, data: dict, hsds_id: str | None = None) -> Service:
-    """A new draft service; ``hsds_id`` keeps the id an imported document gave it."""
+def create_service(
+    tenant: Tenant,
+    data: dict,
+    hsds_id: str | None = None,
+    known_areas: dict[str, Area] | None = None,
+) -> Service:
+    """A new draft service; ``hsds_id`` keeps the id an imported document gave it.
+    ``known_areas``: areas already loaded by code, so that an import reads them once."""
     service = Service(
         tenant_id=tenant.id,
         pool=tenant.policy_pack,
         status=ServiceStatus.draft,
         hsds_id=hsds_id or new_hsds_id(),
     )
-    _apply(tenant, service, data)
+    _apply(tenant, service, data, known_areas)
     db.session.add(service)
     db.session.flush()
     search.reindex(service)
@@ -152,10 +171,13 @@ def create_service(tenant: Tenant, data: dict, hsds_id: str | None = None) -> Se
     return service
 
 
-def update_service(tenant: Tenant, service: Service, data: dict) -> Service:
+def update_service(
+    tenant: Tenant, service: Service, data: dict, known_areas: dict[str, Area] | None = None
+) -> Service:
+    """``known_areas`` as for :func:`create_service`."""
     if service.status == ServiceStatus.retired:
         raise InvalidInput.field("status", N_("a retired service cannot be changed"))
-    _apply(tenant, service, data)
+    _apply(tenant, service, data, known_areas)
     if {"name", "description"} & data.keys():
         db.session.flush()
         search.reindex(service)
@@ -490,5 +512,4 @@ def listing_context(listings: list[Service]) -> tuple[dict[int, Tenant], list[Ta
             .where(Tenant.id.in_({s.tenant_id for s in listings}))
         )
     }
-    terms = list(db.session.scalars(select(TaxonomyTerm).order_by(TaxonomyTerm.code)))
-    return providers, terms
+    return providers, all_terms()

@@ -29,6 +29,13 @@ def load_taxonomy() -> int:
     return len(rows)
 
 
+def all_terms() -> list[TaxonomyTerm]:
+    """Every term, dimensions and sub-categories, by code (so a dimension's sub-categories
+    follow it). Terms are few: callers look them up in the list, and the session holds them
+    so that ``term.parent`` and a service's terms load without a query."""
+    return list(db.session.scalars(select(TaxonomyTerm).order_by(TaxonomyTerm.code)))
+
+
 def dimensions() -> list[TaxonomyTerm]:
     return list(
         db.session.scalars(
