@@ -25,7 +25,7 @@ from aidbridge.policy.pack import read_pack, shipped_pack_files
 from aidbridge.policy.service import install_shipped_packs
 from aidbridge.pool.taxonomy import load_taxonomy
 
-from factories import bearer, make_tenant, make_token, make_user
+from factories import ENGLISH, bearer, make_tenant, make_token, make_user
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or None
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL") or None
@@ -177,5 +177,15 @@ def api(client, caseworker):
     def call(method, url, headers=None, **kwargs):
         headers = {**token, **(headers or {})}
         return client.open(f"/api/v1{url}", method=method, headers=headers, **kwargs)
+
+    return call
+
+
+@pytest.fixture
+def api_en(api):
+    """The caseworker's API in English, so messages read as the code has them."""
+
+    def call(method, url, headers=None, **kwargs):
+        return api(method, url, headers={**ENGLISH, **(headers or {})}, **kwargs)
 
     return call

@@ -154,6 +154,13 @@ def resident_id(born, area: str = "320602", female: bool = False) -> str:
     return body + check_character(body)
 
 
+def wrong_check(number: str) -> str:
+    """``number`` with a check character that is certainly wrong (whatever it had)."""
+    from aidbridge.resident_id import check_character
+
+    return number[:17] + ("1" if check_character(number[:17]) != "1" else "2")
+
+
 def member_data(born, relation: str = "head", **fields) -> dict:
     """A member as the households API takes it."""
     return {
@@ -204,3 +211,17 @@ def register_household(tenant: Tenant, data: dict | None = None):
         household = households.register(tenant, RegistrationSchema().load(data or household_data()))
         db.session.commit()
     return household
+
+
+def next_nantong_pack(version: str = "2027", starts_on: str = "2027-04-01") -> str:
+    """The shipped Nantong 2021 pack's text as a later version, in force from ``starts_on``."""
+    from aidbridge.policy.pack import shipped_pack_files
+
+    text = shipped_pack_files()["nantong-2021"]
+    for old, new in (
+        ('version = "2021"', f'version = "{version}"'),
+        ("starts_on = 2021-04-29", f"starts_on = {starts_on}"),
+    ):
+        assert old in text, f"the shipped pack no longer has {old!r}"
+        text = text.replace(old, new)
+    return text

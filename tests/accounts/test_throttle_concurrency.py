@@ -3,12 +3,13 @@
 import threading
 
 import pytest
-from conftest import TEST_DATABASE_URL
 from sqlalchemy import delete
 
 from aidbridge.accounts.models import LoginAttempt
 from aidbridge.accounts.service import SignInRefused, authenticate
 from aidbridge.extensions import db
+
+from conftest import TEST_DATABASE_URL
 
 pytestmark = pytest.mark.skipif(not TEST_DATABASE_URL, reason="needs PostgreSQL")
 ATTEMPTS = 16

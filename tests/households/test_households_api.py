@@ -13,6 +13,7 @@ from aidbridge.db import RecordIsFinal
 from aidbridge.households.models import Decision, Household
 
 from factories import (
+    ENGLISH,
     bearer,
     household_data,
     make_tenant,
@@ -21,6 +22,7 @@ from factories import (
     member_data,
     register_household,
     resident_id,
+    wrong_check,
 )
 
 ON = "2026-11-20"  # Nantong S is 1,020.00 yuan from 2026-07-01
@@ -80,12 +82,9 @@ def test_id_and_phone_numbers_are_unreadable_in_the_database(api, db):
 def test_a_bad_id_number_is_refused_on_its_field_and_nothing_is_written(api, db, number, reason):
     before = _count(db, Household)
     if reason == "check character":  # make the check character certainly wrong
-        from aidbridge.resident_id import check_character
-
-        right = check_character(number[:17])
-        number = number[:17] + ("1" if right != "1" else "2")
+        number = wrong_check(number)
     data = household_data(member_data(date(1976, 3, 15), id_number=number))
-    response = api("POST", "/households", json=data, headers={"Accept-Language": "en"})
+    response = api("POST", "/households", json=data, headers=ENGLISH)
     assert response.status_code == 422
     assert reason in response.json["errors"]["members.0.id_number"][0]
     assert _count(db, Household) == before
@@ -146,7 +145,7 @@ def test_a_person_in_two_households_of_the_same_bureau_is_refused_naming_the_fir
         member_data(date(1990, 1, 1)),
         member_data(date(1960, 8, 8), relation="parent", id_number=number),
     )
-    response = api("POST", "/households", json=again, headers={"Accept-Language": "en"})
+    response = api("POST", "/households", json=again, headers=ENGLISH)
     assert response.status_code == 409
     assert response.json["errors"] == {
         "members.1.id_number": [f"already registered in household {first.json['id']}"]
@@ -226,6 +225,24 @@ def test_reading_a_number_in_full_is_allowed_by_role_and_logged(api, client, bur
     refused = client.get(f"/api/v1{url}", headers=monitor)
     assert refused.status_code == 403
     assert number not in refused.get_data(as_text=True)
+
+
+def test_a_member_of_another_household_is_not_found_under_this_one(api, db):
+    number = resident_id(date(1976, 3, 15))
+    first = api(
+        "POST", "/households", json=household_data(member_data(date(1976, 3, 15), id_number=number))
+    ).json
+    second = api("POST", "/households", json=household_data()).json
+    # The first household's member, named under the second (same bureau).
+    url = f"/households/{second['id']}/members/{first['members'][0]['id']}"
+    read = api("GET", f"{url}/id-number")
+    assert read.status_code == 404 and number not in read.get_data(as_text=True)
+    changed = api("PATCH", url, json={"name": "王五"})
+    assert changed.status_code == 404 and number[-4:] not in changed.get_data(as_text=True)
+    assert api("GET", f"/households/{first['id']}").json["members"][0]["name"] == "张三"
+    assert not db.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "member.id_number_read")
+    )
 
 
 def test_only_bureaus_register_households(client, db):

@@ -20,6 +20,7 @@ from aidbridge.households.models import Household, HouseholdImport
 from aidbridge.resident_id import check_character
 
 from factories import (
+    ENGLISH,
     bearer,
     household_data,
     make_tenant,
@@ -28,6 +29,7 @@ from factories import (
     member_data,
     register_household,
     resident_id,
+    wrong_check,
 )
 
 CHINESE = ["户编号", "社区代码", "详细地址", "城乡类别", "联系电话", "授权核查日期", "登记日期"]
@@ -36,7 +38,6 @@ CODES = ["household_ref", "area_code", "address", "setting", "phone", "checks_au
 CODES += ["registered_on", "name", "id_number", "relation", "labour_capacity", "employment"]
 CODES += ["school_stage"]
 COMMUNITY = "320613001001"  # 北大街社区, Nantong
-EN = {"Accept-Language": "en"}
 
 
 def _head(ref: str, number: str, **cells) -> list:
@@ -86,7 +87,7 @@ def _import(api, raw: bytes, mode: str = "accepted", media="text/csv", name="户
         f"/households/import?mode={mode}&file_name={quote(name)}",
         data=raw,
         content_type=media,
-        headers=EN,
+        headers=ENGLISH,
     )
     assert response.status_code == 202, response.json
     return response.json
@@ -107,10 +108,6 @@ def _child() -> str:
 
 def _adult() -> str:
     return resident_id(date(1970, 5, 1))
-
-
-def _wrong_check(number: str) -> str:
-    return number[:17] + ("1" if number[17] != "1" else "2")
 
 
 # --- what is written ----------------------------------------------------------------------------
@@ -201,7 +198,7 @@ def test_a_gb18030_csv_as_excel_in_china_saves_it_is_read(api, db):
 
 
 def test_a_check_writes_nothing_and_reports_what_an_import_would_do(api, db):
-    body = _import(api, _csv([_head("1", _adult()), _head("2", _wrong_check(_adult()))]), "check")
+    body = _import(api, _csv([_head("1", _adult()), _head("2", wrong_check(_adult()))]), "check")
     assert body["status"] == "checked"
     assert body["report"]["households"] == {"read": 2, "accepted": 1, "rejected": 1, "written": 0}
     assert list(_rejected(body)) == [3]
@@ -219,7 +216,7 @@ def test_all_or_nothing_writes_nothing_when_a_row_is_rejected(api, db):
 
 
 def test_accepted_mode_writes_the_good_households_and_rejects_a_household_whole(api, db):
-    good, head, bad_child = _adult(), _adult(), _wrong_check(_child())
+    good, head, bad_child = _adult(), _adult(), wrong_check(_child())
     rows = [_head("1", good), _head("2", head), _member("2", bad_child)]
     body = _import(api, _csv(rows))
     assert body["status"] == "imported"
@@ -281,7 +278,7 @@ def test_a_person_registered_by_another_bureau_is_refused_naming_only_the_bureau
     data = household_data(member_data(date(1970, 5, 1), id_number=number), address="掘港镇秘密路9")
     existing = register_household(other, data).id
     response = api(
-        "POST", "/households/import?mode=accepted", data=_csv([_head("1", number)]), headers=EN
+        "POST", "/households/import?mode=accepted", data=_csv([_head("1", number)]), headers=ENGLISH
     )
     assert _rejected(response.json) == {
         2: {"id_number": ["already registered by another bureau: 如东县民政局"]}
@@ -357,10 +354,10 @@ def test_the_size_and_row_limits_are_clear(api, app, db, monkeypatch):
     body = _import(api, raw)
     assert body["report"]["file_errors"] == {"file": ["more than 1 rows: split the file"]}
     monkeypatch.setitem(app.config, "HOUSEHOLD_IMPORT_MAX_MB", 0)
-    response = api("POST", "/households/import", data=raw, headers=EN)
+    response = api("POST", "/households/import", data=raw, headers=ENGLISH)
     assert response.status_code == 422
     assert response.json["errors"] == {"file": ["the file is larger than 0 MB"]}
-    empty = api("POST", "/households/import", data=b"", headers=EN)
+    empty = api("POST", "/households/import", data=b"", headers=ENGLISH)
     assert empty.status_code == 422 and empty.json["errors"] == {"file": ["the file is empty"]}
     assert api("GET", "/households/imports").json["total"] == 1
 
@@ -430,5 +427,5 @@ def test_the_file_may_come_as_a_multipart_field_but_not_as_json(api, db):
     )
     assert response.status_code == 202
     assert (response.json["file_name"], response.json["status"]) == ("二月.csv", "checked")
-    refused = api("POST", "/households/import", json={"rows": []}, headers=EN)
+    refused = api("POST", "/households/import", json={"rows": []}, headers=ENGLISH)
     assert refused.status_code == 422 and list(refused.json["errors"]) == ["file"]

@@ -12,7 +12,15 @@ from aidbridge.accounts.models import Role, TenantType
 from aidbridge.jobs import enqueue
 from aidbridge.notifications.models import Notification
 
-from factories import bearer, household_data, make_tenant, make_token, make_user, sign_in
+from factories import (
+    ENGLISH,
+    bearer,
+    household_data,
+    make_tenant,
+    make_token,
+    make_user,
+    sign_in,
+)
 
 TODAY = date.today()
 
@@ -84,7 +92,7 @@ def test_the_job_tells_each_keeper_once_per_household_and_review_date(
 def test_a_user_reads_and_marks_their_notifications(client, api, streets, bureau, caseworker):
     colleague = bearer(make_token(make_user(bureau, Role.assessor)))
     enqueue("households.note_overdue_reviews")
-    listed = api("GET", "/notifications?unread=true", headers={"Accept-Language": "en"}).json
+    listed = api("GET", "/notifications?unread=true", headers=ENGLISH).json
     assert listed["total"] == 1
     note = listed["items"][0]
     assert note["text"] == "2 households are overdue for review" and note["read_at"] is None

@@ -240,11 +240,6 @@ def test_cj21_job_1_targets_come_from_the_pack_and_cannot_be_set_lower(client, d
             "not a sub-category of this dimension",
         ),
         (
-            {"needs": [{"dimension": "legal", "member_id": 999999, "severity": "mild"}]},
-            "needs.0.member_id",
-            "not a member of this household",
-        ),
-        (
             {"needs": [{"dimension": "legal", "severity": "mild"}] * 2},
             "needs.1.dimension",
             "the same need twice",
@@ -261,6 +256,24 @@ def test_bad_assessments_are_refused_naming_the_field_and_nothing_is_written(
     assert reason in " ".join(response.json["errors"][field])
     assert db.session.scalar(text("SELECT count(*) FROM assessment")) == 0
     assert db.session.scalar(text("SELECT count(*) FROM need")) == 0
+
+
+def test_a_need_of_another_households_member_is_refused(api, family, db):
+    stranger = api("POST", "/households", json=household_data()).json["members"][0]["id"]
+    need = {"dimension": "legal", "member_id": stranger, "severity": "mild"}
+    body = {"assessed_on": ON, "consents_to_share": True, "needs": [need]}
+    response = api("POST", f"/households/{family['id']}/assessments", json=body)
+    assert response.status_code == 422, response.json
+    assert response.json["errors"] == {"needs.0.member_id": ["not a member of this household"]}
+    assert db.session.scalar(text("SELECT count(*) FROM assessment")) == 0
+
+
+def test_an_assessment_of_another_household_is_not_found_under_this_one(api, family):
+    assessment = _confirm_proposal(api, family).json["id"]
+    other = api("POST", "/households", json=household_data()).json["id"]
+    response = api("GET", f"/households/{other}/assessments/{assessment}")
+    assert response.status_code == 404
+    assert "李四" not in response.get_data(as_text=True)  # the family's mother
 
 
 def test_before_any_pack_is_in_force_there_is_nothing_to_assess_by(api):

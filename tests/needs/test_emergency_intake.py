@@ -139,6 +139,8 @@ def test_a_person_already_registered_is_named_where_they_are(api):
         ),
         ({"emergency": False}, "emergency", "Unknown field."),
         ({"area_code": "320613001"}, "area_code", "a household lives in a community"),
+        # 西郊社区 of Changjiang district: a community, but not the Nantong bureau's.
+        ({"area_code": "360202001001"}, "area_code", "outside your jurisdiction"),
     ],
 )
 def test_bad_input_names_the_field_and_writes_nothing(api, change, field, reason):

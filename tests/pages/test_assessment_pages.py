@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from page_forms import form_values
 from sqlalchemy import select
 
 from aidbridge.accounts.models import Role
@@ -20,6 +19,7 @@ from factories import (
     register_household,
     sign_in,
 )
+from page_forms import form_values
 
 
 @pytest.fixture
@@ -32,13 +32,6 @@ def household(bureau):
             frail_parent_data(date(1947, 2, 1)),
         ),
     )
-
-
-@pytest.fixture
-def assessor(client, bureau):
-    user = make_user(bureau, Role.assessor)
-    sign_in(client, user)
-    return user
 
 
 def _row_of(values: dict, subcategory: str) -> str:

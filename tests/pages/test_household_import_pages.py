@@ -7,7 +7,6 @@ import io
 import re
 from datetime import date
 
-import pytest
 from sqlalchemy import func, select
 
 from aidbridge.accounts.models import Role
@@ -16,13 +15,6 @@ from aidbridge.households.models import Household
 from factories import make_user, resident_id, sign_in
 
 HEADER = "户编号,社区代码,详细地址,城乡类别,姓名,身份证号码,与户主关系,劳动能力,就业状况"
-
-
-@pytest.fixture
-def worker(client, bureau):
-    user = make_user(bureau, Role.caseworker)
-    sign_in(client, user)
-    return user
 
 
 def _file(*lines: str) -> io.BytesIO:

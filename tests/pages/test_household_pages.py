@@ -6,23 +6,15 @@ from __future__ import annotations
 import re
 from datetime import date
 
-import pytest
 from sqlalchemy import select
 
 from aidbridge.accounts.models import Role, TenantType
 from aidbridge.audit.models import AuditEvent
 from aidbridge.households.models import Household
 
-from factories import make_tenant, make_user, resident_id, sign_in
+from factories import make_tenant, make_user, resident_id, sign_in, wrong_check
 
 BORN = date(1976, 3, 15)
-
-
-@pytest.fixture
-def worker(client, bureau):
-    user = make_user(bureau, Role.caseworker)
-    sign_in(client, user)
-    return user
 
 
 def _registration(number: str, **fields) -> dict:
@@ -77,10 +69,11 @@ def test_a_caseworker_registers_classifies_and_reads_the_trace(client, worker, d
     decided = client.post(f"/households/{household}/decisions", data={"decided_on": "2026-11-20"})
     assert decided.status_code == 302
     page = client.get(f"/households/{household}").get_data(as_text=True)
-    assert "最低生活保障" in page or "低保" in page
+    assert '<span class="badge ok">低保</span>' in page  # the outcome, as labelled
     assert "ALL-LB-1" in page and "1,020.00" in page
     assert "¥520.00" in page  # 1,020.00 − 500.00
-    assert "2027-11-20" in page or "2027-05-20" in page  # the next review
+    # Able to work, income not stable: reviewed every 6 months (ALL-RV-2).
+    assert "2027-05-20 (每6个月)" in page
 
     listing = client.get("/households/?review=").get_data(as_text=True)
     assert "李四" in listing
@@ -102,8 +95,7 @@ def test_a_number_is_shown_in_full_only_on_request_and_logged(client, worker, db
 
 def test_bad_input_is_shown_on_its_field_and_nothing_is_saved(client, worker, db):
     number = resident_id(BORN)
-    wrong = number[:17] + ("0" if number[17] != "0" else "1")
-    response = client.post("/households/new", data=_registration(wrong))
+    response = client.post("/households/new", data=_registration(wrong_check(number)))
     assert response.status_code == 422
     assert 'data-field="members_0_id_number">校验码错误' in response.get_data(as_text=True)
     assert (

@@ -9,7 +9,6 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from household_facts import ON, born_aged, holding, household, income, member, rigid
 
 from aidbridge.clock import add_months
 from aidbridge.policy.classify import classify
@@ -24,6 +23,8 @@ from aidbridge.vocab import (
     Setting,
     Supporter,
 )
+
+from household_facts import ON, born_aged, holding, household, income, member, rigid
 
 ALL_PACKS = sorted(ON)
 

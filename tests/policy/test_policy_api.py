@@ -7,15 +7,10 @@ from sqlalchemy import select
 
 from aidbridge.accounts.models import TenantType
 from aidbridge.audit.models import AuditEvent
-from aidbridge.policy.pack import shipped_pack_files
 
-from factories import bearer, make_tenant, make_token, make_user
+from factories import bearer, make_tenant, make_token, make_user, next_nantong_pack
 
-NEXT = (
-    shipped_pack_files()["nantong-2021"]
-    .replace('version = "2021"', 'version = "2027"')
-    .replace("starts_on = 2021-04-29", "starts_on = 2027-04-01")
-)
+NEXT = next_nantong_pack()
 
 
 @pytest.fixture
@@ -24,14 +19,18 @@ def operator(db):
 
 
 @pytest.fixture
-def caseworker(db):
+def caseworker_headers(db):
     return bearer(make_token(make_user(make_tenant(TenantType.bureau), "caseworker")))
 
 
-def test_any_tenant_reads_the_packs_and_the_rules_they_apply(client, caseworker):
-    listing = client.get("/api/v1/policy/packs?jurisdiction=nantong", headers=caseworker).json
+def test_any_tenant_reads_the_packs_and_the_rules_they_apply(client, caseworker_headers):
+    listing = client.get(
+        "/api/v1/policy/packs?jurisdiction=nantong", headers=caseworker_headers
+    ).json
     assert [p["name"] for p in listing["items"]] == ["nantong-2021", "nantong-2017"]
-    detail = client.get(f"/api/v1/policy/packs/{listing['items'][0]['id']}", headers=caseworker)
+    detail = client.get(
+        f"/api/v1/policy/packs/{listing['items'][0]['id']}", headers=caseworker_headers
+    )
     body = detail.json
     assert detail.status_code == 200
     rules = {r["id"]: r for r in body["rules"]}
@@ -55,8 +54,8 @@ def test_the_operator_publishes_a_version_and_it_is_audited(client, db, operator
     assert event.after == {"name": "nantong-2027", "starts_on": "2027-04-01"}
 
 
-def test_only_the_operator_publishes(client, caseworker):
-    response = client.post("/api/v1/policy/packs", json={"text": NEXT}, headers=caseworker)
+def test_only_the_operator_publishes(client, caseworker_headers):
+    response = client.post("/api/v1/policy/packs", json={"text": NEXT}, headers=caseworker_headers)
     assert response.status_code == 403
 
 
