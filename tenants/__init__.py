@@ -7,6 +7,7 @@ def register_portals(app: Flask) -> None:
     from tenants.admin.views import portal as admin
     from tenants.agency.views import portal as agency
     from tenants.bureau.views import portal as bureau
+    from tenants.cases.views import portal as cases
     from tenants.charity.views import portal as charity
     from tenants.households.views import portal as households
     from tenants.labels import register_labels
@@ -27,6 +28,7 @@ def register_portals(app: Flask) -> None:
         provider,
         policy,
         households,
+        cases,
         notifications,
     )
     for blueprint in portals:

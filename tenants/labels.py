@@ -53,6 +53,10 @@ PERMISSION = {
     Permission.publish_policy: _l("Publish policy-pack versions"),
     Permission.register_households: _l("Register households and record their facts"),
     Permission.read_personal_data: _l("See ID and phone numbers in full (each time logged)"),
+    Permission.assess_needs: _l("Assess households' needs"),
+    Permission.take_in_emergency: _l("Take in a household on an emergency"),
+    Permission.read_households: _l("Read households and their assessments"),
+    Permission.grant_cases: _l("Grant cases to social-work agencies"),
 }
 
 

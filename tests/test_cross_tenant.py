@@ -31,7 +31,9 @@ from aidbridge.accounts.models import ApiToken, Role, Tenant, TenantType, User
 from aidbridge.accounts.permissions import ASSIGNABLE_ROLES
 from aidbridge.areas.models import Area
 from aidbridge.extensions import db
+from aidbridge.households import cases
 from aidbridge.households.models import (
+    CaseGrant,
     Decision,
     EconomicItem,
     Household,
@@ -104,6 +106,7 @@ def foreign(db):
     )
     household_objects = _household(bureau, "360202001001", MARK)
     household = household_objects[Household]
+    grant = household_objects[CaseGrant]
     counts = dict.fromkeys(("read", "accepted", "rejected", "written"), 1)
     household_import = HouseholdImport(
         tenant_id=bureau.id,
@@ -123,7 +126,7 @@ def foreign(db):
     db.session.commit()
     return {
         "tenant": tenant,
-        "names": [tenant.name, bureau.name],
+        "names": [tenant.name, bureau.name, grant.agency.name],
         "objects": {
             User: admin,
             ApiToken: token,
@@ -165,13 +168,16 @@ def foreign(db):
             db.session.scalar(select(func.count(Need.id))),
             notification.read_at,
             household_import.status,
+            grant.ended_at,
+            db.session.scalar(select(func.count(CaseGrant.id))),
         ),
     }
 
 
 def _household(bureau, community: str, mark: str = "") -> dict:
     """A household of ``bureau`` and one of each of its parts: a member, a pension,
-    a decision, an assessment and the need it opened."""
+    a decision, an assessment and the need it opened, and its case open to an agency
+    of the bureau's pool."""
     data = household_data(
         member_data(date(1950, 2, 3), name=f"{mark}户主"),
         area_code=community,
@@ -189,6 +195,15 @@ def _household(bureau, community: str, mark: str = "") -> dict:
             ),
             None,
         )
+        agency = make_tenant(
+            TenantType.agency,
+            name=f"{mark}社工事务所",
+            jurisdiction=bureau.jurisdiction_code,
+            policy_pack=bureau.policy_pack,
+        )
+        grant = cases.grant(
+            bureau, household, {"agency_id": agency.id, "note": f"{mark}请协助评估"}, None
+        )
         db.session.commit()
     return {
         Household: household,
@@ -196,6 +211,7 @@ def _household(bureau, community: str, mark: str = "") -> dict:
         EconomicItem: household.items[0],
         Assessment: assessment,
         Need: db.session.scalar(select(Need).where(Need.household_id == household.id)),
+        CaseGrant: grant,
     }
 
 

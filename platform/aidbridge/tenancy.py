@@ -23,7 +23,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
-from flask import abort
+from flask import abort, g, has_request_context
 from sqlalchemy import ForeignKey, event, inspect, select
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, with_loader_criteria
 
@@ -72,6 +72,15 @@ def all_tenants() -> Iterator[None]:
         yield
     finally:
         _scope.reset(token)
+
+
+def act_for(tenant_id: int) -> None:
+    """For the rest of this request, act in ``tenant_id``'s scope: an agency working on
+    a case a bureau granted it reads and writes the bureau's record (see
+    ``households.cases``). The request's teardown restores the scope it began with."""
+    if not has_request_context() or "tenant_scope" not in g:
+        raise TenantScopeError("act_for() is for a signed-in request")
+    _scope.set(int(tenant_id))
 
 
 def enter_tenant(tenant_id: int):

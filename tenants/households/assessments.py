@@ -1,5 +1,6 @@
-"""Needs assessment pages of the households portal: the proposal to confirm, edit or add
-to, and each assessment with its grade and the change per dimension (CN21-AS-1)."""
+"""Needs assessment pages: the proposal to confirm, edit or add to, and each assessment
+with its grade and the change per dimension (CN21-AS-1). The same pages serve a bureau's
+households portal and an agency's cases (one assessment every agency uses)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from aidbridge.accounts.permissions import Permission
 from aidbridge.clock import local_today
 from aidbridge.errors import ServiceError
 from aidbridge.extensions import db
+from aidbridge.households.api import CASE
 from aidbridge.households.models import Household
 from aidbridge.households.service import part_of
 from aidbridge.needs import service
@@ -22,7 +24,6 @@ from aidbridge.tenancy import url_objects
 from aidbridge.vocab import NeedDimension, Severity, Urgency
 from tenants.forms import enum_choices
 from tenants.households.forms import assessment_form, need_severities
-from tenants.households.views import HOUSEHOLD, portal
 from tenants.labels import NEED_DIMENSION, SEVERITY, URGENCY, term_label
 from tenants.portal import _, apply_service_error, flash_done, form_status, put_errors, requires
 
@@ -32,9 +33,18 @@ BLANK_ROWS = 3
 MAX_ROWS = 100
 
 
-@portal.route("/<int:household_id>/assessments/new", methods=["GET", "POST"])
+def add_assessment_pages(blueprint) -> None:
+    """Put the assessment pages under a blueprint whose ``show`` is the household's page."""
+    blueprint.add_url_rule(
+        "/<int:household_id>/assessments/new", view_func=assess, methods=["GET", "POST"]
+    )
+    blueprint.add_url_rule(
+        "/<int:household_id>/assessments/<int:assessment_id>", view_func=assessment
+    )
+
+
 @requires(Permission.assess_needs)
-@url_objects(**HOUSEHOLD)
+@url_objects(**CASE)
 def assess(household: Household):
     if request.method == "POST":
         rows = _posted_rows()
@@ -70,8 +80,8 @@ def assess(household: Household):
     ), form_status(form)
 
 
-@portal.get("/<int:household_id>/assessments/<int:assessment_id>")
-@url_objects(household_id=Household, assessment_id=Assessment)
+@requires(Permission.read_households)
+@url_objects(**CASE, assessment_id=Assessment)
 def assessment(household: Household, assessment: Assessment):
     detail = service.detail(part_of(household, assessment))
     history = db.session.scalars(service.assessments_query(household)).all()

@@ -77,6 +77,11 @@ class DecisionForm(FlaskForm):
     decided_on = DateField()
 
 
+class CaseGrantForm(FlaskForm):
+    agency_id = ChoiceField()
+    note = StringField()
+
+
 class AssessmentForm(FlaskForm):
     assessed_on = DateField()
     consents_to_share = BooleanField()

@@ -11,9 +11,17 @@ from aidbridge.areas.models import AreaLevel
 from aidbridge.clock import local_today
 from aidbridge.errors import ServiceError
 from aidbridge.extensions import db
-from aidbridge.households import service
-from aidbridge.households.models import ITEM_TYPES, EconomicItem, Household, ItemKind, Member
+from aidbridge.households import cases, service
+from aidbridge.households.models import (
+    ITEM_TYPES,
+    CaseGrant,
+    EconomicItem,
+    Household,
+    ItemKind,
+    Member,
+)
 from aidbridge.households.schemas import (
+    CaseGrantInputSchema,
     DecisionInputSchema,
     HouseholdChangeSchema,
     HouseholdQuery,
@@ -44,7 +52,9 @@ from aidbridge.vocab import (
     Supporter,
 )
 from tenants.forms import ConfirmForm, area_choices, enum_choices
+from tenants.households.assessments import add_assessment_pages
 from tenants.households.forms import (
+    CaseGrantForm,
     DecisionForm,
     EmergencyIntakeForm,
     HouseholdForm,
@@ -133,6 +143,11 @@ def _item_choices(form, household: Household) -> None:
     ]
 
 
+def _grant_choices(form) -> None:
+    agencies = db.session.scalars(cases.agencies_query(current_user.tenant))
+    form.agency_id.choices = [("", ""), *((str(a.id), a.name) for a in agencies)]
+
+
 # --- list ------------------------------------------------------------------------------------
 
 
@@ -198,7 +213,7 @@ def register():
 
 
 @portal.route("/emergency", methods=["GET", "POST"])
-@requires(Permission.assess_needs)
+@requires(Permission.take_in_emergency)
 def take_in_emergency():
     form = EmergencyIntakeForm()
     _household_choices(form)
@@ -308,14 +323,17 @@ def show(household: Household):
     return _show(household)
 
 
-def _show(household: Household, item_form=None, decision_form=None, revealed=None):
+def _show(household: Household, item_form=None, decision_form=None, grant_form=None, revealed=None):
     if item_form is None:
         item_form = ItemForm(formdata=None)
     _item_choices(item_form, household)
     if decision_form is None:
         decision_form = DecisionForm(formdata=None, decided_on=local_today())
+    if grant_form is None:
+        grant_form = CaseGrantForm(formdata=None)
+    _grant_choices(grant_form)
     decisions = db.session.scalars(service.decisions_query(household)).all()
-    status = max(form_status(item_form), form_status(decision_form))
+    status = max(form_status(item_form), form_status(decision_form), form_status(grant_form))
     return render_template(
         "households/show.html",
         household=household,
@@ -325,6 +343,8 @@ def _show(household: Household, item_form=None, decision_form=None, revealed=Non
         members={m.id: m for m in household.members},
         item_form=item_form,
         decision_form=decision_form,
+        grants=db.session.scalars(cases.grants_query(household)).all(),
+        grant_form=grant_form,
         confirm=ConfirmForm(),
         revealed=revealed or {},
         today=local_today(),
@@ -383,6 +403,42 @@ def decide(household: Household):
     return _show(household, decision_form=form)
 
 
+# --- agencies assisting with the assessment --------------------------------------------------
+
+
+@portal.post("/<int:household_id>/grants")
+@requires(Permission.grant_cases)
+@url_objects(**HOUSEHOLD)
+def grant_case(household: Household):
+    form = CaseGrantForm()
+    _grant_choices(form)
+    if form.validate_on_submit():
+        data = load_form(form, CaseGrantInputSchema())
+        if data is not None:
+            try:
+                cases.grant(current_user.tenant, household, data, current_user)
+            except ServiceError as error:
+                apply_service_error(form, error)
+            else:
+                flash_done(_("The agency may now assess this household."))
+                return redirect(url_for(".show", household_id=household.id) + "#grants")
+    return _show(household, grant_form=form)
+
+
+@portal.post("/<int:household_id>/grants/<int:grant_id>/end")
+@requires(Permission.grant_cases)
+@url_objects(household_id=Household, grant_id=CaseGrant)
+def end_grant(household: Household, grant: CaseGrant):
+    require_confirmed()
+    try:
+        cases.end(service.part_of(household, grant), current_user)
+    except ServiceError as error:
+        apply_service_error(ConfirmForm(), error)
+    else:
+        flash_done(_("The agency's access to this household has ended."))
+    return redirect(url_for(".show", household_id=household.id) + "#grants")
+
+
 # --- numbers in full (each reading logged) --------------------------------------------------
 
 
@@ -404,4 +460,6 @@ def reveal_phone(household: Household):
 
 
 # The needs assessment and bulk import pages join this portal.
-from tenants.households import assessments, imports  # noqa: E402, F401
+from tenants.households import imports  # noqa: E402, F401
+
+add_assessment_pages(portal)

@@ -19,6 +19,7 @@ PAGE_SIZE = 30
 LINKS = {
     "review_overdue": lambda n: url_for("households.index", review="overdue"),
     "emergency_intake": lambda n: url_for("households.show", household_id=n.params["household"]),
+    "case_granted": lambda n: url_for("cases.show", household_id=n.params["household"]),
 }
 
 

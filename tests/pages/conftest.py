@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from aidbridge.accounts.models import Role
 
-from factories import make_user, sign_in
+from factories import (
+    frail_parent_data,
+    household_data,
+    make_user,
+    member_data,
+    register_household,
+    sign_in,
+)
 
 
 @pytest.fixture
@@ -31,3 +40,16 @@ def worker(signed_in):
 def assessor(signed_in):
     """The bureau's assessor, signed in."""
     return signed_in(Role.assessor)
+
+
+@pytest.fixture
+def household(bureau):
+    """The bureau's household: a mother of 79 in full care with no legal supporter able
+    to support, and her son, employed."""
+    return register_household(
+        bureau,
+        household_data(
+            member_data(date(1980, 1, 1), employment="employed"),
+            frail_parent_data(date(1947, 2, 1)),
+        ),
+    )

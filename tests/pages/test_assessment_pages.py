@@ -3,35 +3,16 @@ changes and adds; the household page then shows the grade and the open needs."""
 
 from __future__ import annotations
 
-from datetime import date
-
-import pytest
 from sqlalchemy import select
 
 from aidbridge.accounts.models import Role
 from aidbridge.needs.models import Assessment, Need
 
 from factories import (
-    frail_parent_data,
-    household_data,
     make_user,
-    member_data,
-    register_household,
     sign_in,
 )
 from page_forms import form_values
-
-
-@pytest.fixture
-def household(bureau):
-    """A mother of 79 in full care with no legal supporter able to support, and her son."""
-    return register_household(
-        bureau,
-        household_data(
-            member_data(date(1980, 1, 1), employment="employed"),
-            frail_parent_data(date(1947, 2, 1)),
-        ),
-    )
 
 
 def _row_of(values: dict, subcategory: str) -> str:

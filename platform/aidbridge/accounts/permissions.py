@@ -16,6 +16,9 @@ class Permission(StrEnum):
     register_households = "register_households"
     read_personal_data = "read_personal_data"
     assess_needs = "assess_needs"
+    take_in_emergency = "take_in_emergency"
+    read_households = "read_households"
+    grant_cases = "grant_cases"
 
 
 GRANTS: dict[Permission, frozenset[Role]] = {
@@ -29,14 +32,24 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.read_personal_data: frozenset({Role.caseworker, Role.assessor}),
     # The needs assessment is professional work: assessors and caseworkers (ALL-PS-2).
     Permission.assess_needs: frozenset({Role.caseworker, Role.assessor}),
+    # Registering a household on an emergency and opening its need at once (ALL-EM-1).
+    Permission.take_in_emergency: frozenset({Role.caseworker, Role.assessor}),
+    # Reading households and their assessments: a bureau's own, an agency's granted cases.
+    Permission.read_households: frozenset({Role.admin, Role.caseworker, Role.assessor}),
+    # Opening a household to an agency that assists with its assessment, and ending it.
+    Permission.grant_cases: frozenset({Role.admin, Role.caseworker}),
 }
 
 # Permissions that only some kinds of tenant have, whatever the role: households are
-# registered and kept by government bureaus.
+# registered and kept by government bureaus; social-work agencies assess the cases a
+# bureau grants them, never seeing ID or phone numbers in full.
 TENANT_TYPES: dict[Permission, frozenset[TenantType]] = {
     Permission.register_households: frozenset({TenantType.bureau}),
     Permission.read_personal_data: frozenset({TenantType.bureau}),
-    Permission.assess_needs: frozenset({TenantType.bureau}),
+    Permission.assess_needs: frozenset({TenantType.bureau, TenantType.agency}),
+    Permission.take_in_emergency: frozenset({TenantType.bureau}),
+    Permission.read_households: frozenset({TenantType.bureau, TenantType.agency}),
+    Permission.grant_cases: frozenset({TenantType.bureau}),
 }
 
 # Roles a tenant of each type may grant to its users.

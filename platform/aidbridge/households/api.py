@@ -9,9 +9,19 @@ from aidbridge.accounts.permissions import Permission
 from aidbridge.api import endpoint
 from aidbridge.clock import local_today
 from aidbridge.errors import InvalidInput
-from aidbridge.households import importing, service
-from aidbridge.households.models import EconomicItem, Household, HouseholdImport, Member
+from aidbridge.households import cases, importing, service
+from aidbridge.households.models import (
+    CaseGrant,
+    EconomicItem,
+    Household,
+    HouseholdImport,
+    Member,
+)
 from aidbridge.households.schemas import (
+    AgencySchema,
+    CaseGrantInputSchema,
+    CaseGrantSchema,
+    CaseSchema,
     DecisionInputSchema,
     DecisionSchema,
     HouseholdChangeSchema,
@@ -33,12 +43,20 @@ from aidbridge.households.schemas import (
 )
 from aidbridge.i18n import N_
 from aidbridge.schemas import PageQuery
+from aidbridge.tenancy import SharedLookup
 from aidbridge.web.downloads import attachment
 
 TAG = "households"
 NOT_A_FILE = N_("send the CSV or XLSX file as the body, or as the multipart field 'file'")
 KEEP = Permission.register_households
 HOUSEHOLD = {"household_id": Household}
+# A household as the caller may work on it: a bureau's own, or a case a bureau has open
+# for the caller's agency (the request then acts in that bureau's scope).
+CASE = {
+    "household_id": SharedLookup(
+        Household, lambda household_id: cases.find_case(current_user.tenant, household_id)
+    )
+}
 MEMBER = {**HOUSEHOLD, "member_id": Member}
 ITEM = {**HOUSEHOLD, "item_id": EconomicItem}
 
@@ -89,11 +107,12 @@ def register_household(data):
 
 @endpoint(
     "/households/<int:household_id>",
-    summary="A household with its members (numbers masked) and facts",
+    summary="A household with its members (numbers masked) and facts: your bureau's, "
+    "or a case a bureau has open for your agency",
     tag=TAG,
     response=HouseholdDetailSchema,
-    permission=KEEP,
-    load=HOUSEHOLD,
+    permission=Permission.read_households,
+    load=CASE,
 )
 def get_household(household):
     return household
@@ -239,6 +258,79 @@ def list_decisions(household, args):
 
 
 # --- bulk import ---------------------------------------------------------------------------
+
+
+# --- cases granted to agencies --------------------------------------------------------------
+
+
+@endpoint(
+    "/agencies",
+    summary="The social-work agencies of your pool, to which you may grant cases",
+    tag="cases",
+    query=PageQuery,
+    response=AgencySchema,
+    many=True,
+    permission=Permission.grant_cases,
+)
+def list_agencies(args):
+    return cases.agencies_query(current_user.tenant)
+
+
+@endpoint(
+    "/households/<int:household_id>/grants",
+    summary="The agencies the household's case is (or was) open to",
+    tag="cases",
+    query=PageQuery,
+    response=CaseGrantSchema,
+    many=True,
+    permission=KEEP,
+    load=HOUSEHOLD,
+)
+def list_grants(household, args):
+    return cases.grants_query(household)
+
+
+@endpoint(
+    "/households/<int:household_id>/grants",
+    "POST",
+    summary="Open the household's case to an agency that assists with its assessment",
+    tag="cases",
+    body=CaseGrantInputSchema,
+    response=CaseGrantSchema,
+    status=201,
+    permission=Permission.grant_cases,
+    load=HOUSEHOLD,
+    errors=(409,),
+)
+def grant_case(household, data):
+    return cases.grant(current_user.tenant, household, data, current_user)
+
+
+@endpoint(
+    "/households/<int:household_id>/grants/<int:grant_id>/end",
+    "POST",
+    summary="End an agency's access to the case (what it recorded stays)",
+    tag="cases",
+    response=CaseGrantSchema,
+    permission=Permission.grant_cases,
+    load={**HOUSEHOLD, "grant_id": CaseGrant},
+    errors=(409,),
+)
+def end_grant(household, grant):
+    return cases.end(service.part_of(household, grant), current_user)
+
+
+@endpoint(
+    "/cases",
+    summary="The cases bureaus have open for your agency, newest first",
+    tag="cases",
+    query=PageQuery,
+    response=CaseSchema,
+    many=True,
+    permission=Permission.read_households,
+)
+def list_cases(args):
+    return cases.open_cases_query(current_user.tenant)
 
 
 @endpoint(

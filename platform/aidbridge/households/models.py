@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -232,6 +233,44 @@ class Decision(Final, TenantOwned, db.Model):
     decided_by = relationship("User")
 
     __table_args__ = (Index("ix_decision_household_id_decided_on", "household_id", "decided_on"),)
+
+
+class CaseGrant(TenantOwned, db.Model):
+    """A bureau's household opened to a social-work agency that assists with its
+    assessment. Owned by the bureau, whose record the household stays: the agency's
+    assessors work on it in the bureau's scope while the grant lasts, and what they
+    record is the bureau's. Ending a grant keeps it, as history."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id"), index=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
+    note: Mapped[str] = mapped_column(String(500), default="")
+    granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    ended_at: Mapped[datetime | None]
+
+    household: Mapped[Household] = relationship()
+    bureau = relationship("Tenant", foreign_keys="CaseGrant.tenant_id")
+    agency = relationship("Tenant", foreign_keys=[agency_id])
+    granted_by = relationship("User", foreign_keys=[granted_by_id])
+    ended_by = relationship("User", foreign_keys=[ended_by_id])
+
+    __table_args__ = (
+        # One open grant per household and agency.
+        Index(
+            "uq_case_grant_open",
+            "household_id",
+            "agency_id",
+            unique=True,
+            sqlite_where=text("ended_at IS NULL"),
+            postgresql_where=text("ended_at IS NULL"),
+        ),
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.ended_at is None
 
 
 def trace_text(record: dict, translate) -> str:

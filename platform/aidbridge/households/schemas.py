@@ -324,6 +324,46 @@ class DecisionSchema(Schema):
     decided_by = fields.String(attribute="decided_by.full_name")
 
 
+# --- cases granted to agencies --------------------------------------------------------------
+
+
+class CaseGrantInputSchema(InputSchema):
+    agency_id = fields.Integer(required=True, validate=ID)
+    # Why the agency is asked (e.g. "home visit for the care assessment").
+    note = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class CaseGrantSchema(Schema):
+    id = fields.Integer()
+    household_id = fields.Integer()
+    agency_id = fields.Integer()
+    agency_name = fields.String(attribute="agency.name")
+    note = fields.String()
+    is_open = fields.Boolean()
+    granted_at = fields.DateTime()
+    granted_by = fields.String(attribute="granted_by.full_name")
+    ended_at = fields.DateTime()
+
+
+class CaseSchema(Schema):
+    """A case a bureau has open for the agency: the household (numbers masked) and who
+    granted it."""
+
+    grant_id = fields.Integer(attribute="id")
+    bureau_id = fields.Integer(attribute="tenant_id")
+    bureau_name = fields.String(attribute="bureau.name")
+    note = fields.String()
+    granted_at = fields.DateTime()
+    household = fields.Nested(HouseholdSchema)
+
+
+class AgencySchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    jurisdiction_code = fields.String()
+    jurisdiction_name = fields.String(attribute="jurisdiction.name")
+
+
 # --- bulk import ---------------------------------------------------------------------------
 
 

@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from aidbridge.accounts.permissions import Permission
 from aidbridge.api import endpoint
-from aidbridge.households.models import Household
+from aidbridge.households.api import CASE
 from aidbridge.households.service import part_of
 from aidbridge.needs import service
 from aidbridge.needs.models import Assessment, Need
@@ -25,7 +25,7 @@ from aidbridge.schemas import PageQuery
 
 TAG = "needs"
 KEEP = Permission.register_households
-HOUSEHOLD = {"household_id": Household}
+READ = Permission.read_households
 
 
 @endpoint(
@@ -37,7 +37,7 @@ HOUSEHOLD = {"household_id": Household}
     body=EmergencyIntakeSchema,
     response=IntakeSchema,
     status=201,
-    permission=Permission.assess_needs,
+    permission=Permission.take_in_emergency,
     errors=(409,),
 )
 def take_in_emergency(data):
@@ -56,7 +56,7 @@ def take_in_emergency(data):
     query=ProposalQuery,
     response=ProposalSchema,
     permission=Permission.assess_needs,
-    load=HOUSEHOLD,
+    load=CASE,
 )
 def propose(household, args):
     return service.proposal(household, args["on"])
@@ -71,7 +71,7 @@ def propose(household, args):
     response=AssessmentDetailSchema,
     status=201,
     permission=Permission.assess_needs,
-    load=HOUSEHOLD,
+    load=CASE,
 )
 def assess(household, data):
     return service.detail(service.assess(household, data, current_user))
@@ -84,8 +84,8 @@ def assess(household, data):
     query=PageQuery,
     response=AssessmentSchema,
     many=True,
-    permission=KEEP,
-    load=HOUSEHOLD,
+    permission=READ,
+    load=CASE,
 )
 def list_assessments(household, args):
     return service.assessments_query(household)
@@ -96,8 +96,8 @@ def list_assessments(household, args):
     summary="One assessment with the change per dimension since the previous one",
     tag=TAG,
     response=AssessmentDetailSchema,
-    permission=KEEP,
-    load={**HOUSEHOLD, "assessment_id": Assessment},
+    permission=READ,
+    load={**CASE, "assessment_id": Assessment},
 )
 def get_assessment(household, assessment):
     return service.detail(part_of(household, assessment))

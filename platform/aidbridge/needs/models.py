@@ -38,6 +38,11 @@ class Assessment(Final, TenantOwned, db.Model):
     consents_to_share: Mapped[bool]
     note: Mapped[str] = mapped_column(String(1000), default="")
     assessed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # Who assessed, as they were named then, and their organisation: the bureau's own
+    # staff, or an agency's assessor on a case the bureau granted, whose account is not
+    # the bureau's to read (so not a relationship, which the bureau's scope would hide).
+    assessed_by_name: Mapped[str] = mapped_column(String(100), default="")
+    assessed_by_tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenant.id"))
     assessed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     household: Mapped[Household] = relationship()
@@ -48,7 +53,7 @@ class Assessment(Final, TenantOwned, db.Model):
         back_populates="assessment", order_by="AssessedNeed.id", cascade="all"
     )
     pack_version = relationship("PolicyPackVersion")
-    assessed_by = relationship("User")
+    assessed_by_tenant = relationship("Tenant", foreign_keys=[assessed_by_tenant_id])
 
     __table_args__ = (
         UniqueConstraint("household_id", "version"),

@@ -193,7 +193,9 @@ class AssessmentSchema(Schema):
     note = fields.String()
     ratings = fields.List(fields.Nested(RatingSchema))
     assessed_at = fields.DateTime()
-    assessed_by = fields.String(attribute="assessed_by.full_name")
+    assessed_by = fields.String(attribute="assessed_by_name")
+    # The assessor's organisation: the bureau, or the agency it granted the case to.
+    assessed_by_organisation = fields.String(attribute="assessed_by_tenant.name")
 
 
 class AssessedNeedSchema(_NeedFieldsSchema):

@@ -115,6 +115,8 @@ def assess(household: Household, data: dict, actor) -> Assessment:
         consents_to_share=data["consents_to_share"],
         note=data["note"],
         assessed_by_id=actor.id if actor else None,
+        assessed_by_name=actor.full_name if actor else "",
+        assessed_by_tenant_id=actor.tenant_id if actor else None,
         ratings=[
             DimensionRating(
                 tenant_id=household.tenant_id,
@@ -298,7 +300,7 @@ def assessments_query(household: Household):
         .options(
             selectinload(Assessment.ratings),
             joinedload(Assessment.pack_version),
-            joinedload(Assessment.assessed_by),
+            joinedload(Assessment.assessed_by_tenant),
         )
         .order_by(Assessment.version.desc())
     )

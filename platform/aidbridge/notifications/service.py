@@ -60,10 +60,12 @@ def mine_query(unread_only: bool = False):
 
 
 def unread_count() -> int:
+    # One's own, whatever tenant the request acts for (an agency on a bureau's case).
     return db.session.scalar(
         select(func.count())
         .select_from(Notification)
         .where(Notification.user_id == current_user.id, Notification.read_at.is_(None))
+        .execution_options(all_tenants=True)
     )
 
 
