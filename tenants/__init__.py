@@ -9,6 +9,7 @@ def register_portals(app: Flask) -> None:
     from tenants.bureau.views import portal as bureau
     from tenants.cases.views import portal as cases
     from tenants.charity.views import portal as charity
+    from tenants.contracts.views import portal as contracts
     from tenants.households.views import portal as households
     from tenants.labels import register_labels
     from tenants.notifications.views import portal as notifications
@@ -17,6 +18,8 @@ def register_portals(app: Flask) -> None:
     from tenants.policy.views import portal as policy
     from tenants.pool.views import portal as pool
     from tenants.provider.views import portal as provider
+    from tenants.workforce.views import portal as roster
+    from tenants.workforce.views import staffing
 
     portals = (
         bureau,
@@ -29,6 +32,9 @@ def register_portals(app: Flask) -> None:
         policy,
         households,
         cases,
+        contracts,
+        roster,
+        staffing,
         notifications,
     )
     for blueprint in portals:

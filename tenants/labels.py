@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from aidbridge.accounts.models import Role, TenantStatus, TenantType
 from aidbridge.accounts.permissions import Permission, can
+from aidbridge.contracts.models import ContractStatus, FundingSource, ItemStatus, ServiceUnit
 from aidbridge.households.models import ImportMode, ImportStatus, ItemKind, trace_text
 from aidbridge.i18n import translate
 from aidbridge.money import format_yuan
@@ -30,6 +31,7 @@ from aidbridge.vocab import (
     TargetGroup,
     Urgency,
 )
+from aidbridge.workforce.models import PostCategory, Qualification
 
 ROLE = {
     Role.admin: _l("Administrator"),
@@ -57,6 +59,13 @@ PERMISSION = {
     Permission.take_in_emergency: _l("Take in a household on an emergency"),
     Permission.read_households: _l("Read households and their assessments"),
     Permission.grant_cases: _l("Grant cases to social-work agencies"),
+    Permission.manage_contracts: _l("Keep the purchase list and purchase-of-service contracts"),
+    Permission.read_contracts: _l("Read purchase-of-service contracts"),
+    Permission.record_deliveries: _l("Record services delivered under contracts"),
+    Permission.keep_roster: _l("Keep the roster of posts"),
+    Permission.read_roster: _l("Read the roster of posts and its social-work post share"),
+    Permission.read_staff_id_numbers: _l("See post holders' ID numbers in full (each time logged)"),
+    Permission.read_compliance: _l("Read providers' social-work post shares"),
 }
 
 
@@ -236,6 +245,45 @@ WEEKDAY = {
 }
 
 
+SERVICE_UNIT = {
+    ServiceUnit.hour: _l("hour"),
+    ServiceUnit.session: _l("session"),
+    ServiceUnit.visit: _l("home visit"),
+    ServiceUnit.person_time: _l("person-time"),
+    ServiceUnit.household_month: _l("household-month"),
+    ServiceUnit.piece: _l("piece"),
+}
+ITEM_STATUS = {
+    ItemStatus.draft: _l("Draft"),
+    ItemStatus.published: _l("Published"),
+    ItemStatus.withdrawn: _l("Withdrawn"),
+}
+FUNDING_SOURCE = {
+    FundingSource.special_funds: _l("Social-assistance special funds"),
+    FundingSource.welfare_lottery: _l("Welfare-lottery public-welfare funds"),
+    FundingSource.venture_philanthropy: _l("Venture philanthropy"),
+    FundingSource.charity_funds: _l("Charity funds"),
+}
+CONTRACT_STATUS = {
+    ContractStatus.draft: _l("Draft"),
+    ContractStatus.active: _l("Active"),
+    ContractStatus.suspended: _l("Suspended"),
+    ContractStatus.closed: _l("Closed"),
+}
+POST_CATEGORY = {
+    PostCategory.social_work: _l("Social-work post"),
+    PostCategory.professional_technical: _l("Other professional-technical post"),
+    PostCategory.management: _l("Management post"),
+    PostCategory.support: _l("Support post"),
+}
+# 社会工作者职业水平证书: the level the holder's certificate attests.
+QUALIFICATION = {
+    Qualification.assistant_social_worker: _l("Assistant social worker"),
+    Qualification.social_worker: _l("Social worker"),
+    Qualification.senior_social_worker: _l("Senior social worker"),
+}
+
+
 def term_label(term) -> str:
     """A taxonomy term in the interface language."""
     return term.name_zh if str(get_locale()).startswith("zh") else term.name_en
@@ -286,6 +334,12 @@ def register_labels(app) -> None:
         CHANGE=CHANGE,
         IMPORT_MODE=IMPORT_MODE,
         IMPORT_STATUS=IMPORT_STATUS,
+        SERVICE_UNIT=SERVICE_UNIT,
+        ITEM_STATUS=ITEM_STATUS,
+        FUNDING_SOURCE=FUNDING_SOURCE,
+        CONTRACT_STATUS=CONTRACT_STATUS,
+        POST_CATEGORY=POST_CATEGORY,
+        QUALIFICATION=QUALIFICATION,
         term_label=term_label,
         step_text=step_text,
         translate=translate,

@@ -44,3 +44,19 @@ def at_once(app, *calls: Call) -> list[object]:
     for thread in threads:
         thread.join()
     return outcomes
+
+
+def suspend_tenants(app, *names: str) -> None:
+    """Suspend the tenants these tests committed for real (they cannot be deleted: their
+    audit entries are final), so that no later test finds them among a pool's
+    providers."""
+    from sqlalchemy import update
+
+    from aidbridge.accounts.models import Tenant, TenantStatus
+    from aidbridge.tenancy import all_tenants
+
+    with app.app_context(), all_tenants():
+        db.session.execute(
+            update(Tenant).where(Tenant.name.in_(names)).values(status=TenantStatus.suspended)
+        )
+        db.session.commit()

@@ -30,6 +30,9 @@ from sqlalchemy import func, inspect, select
 from aidbridge.accounts.models import ApiToken, Role, Tenant, TenantType, User
 from aidbridge.accounts.permissions import ASSIGNABLE_ROLES
 from aidbridge.areas.models import Area
+from aidbridge.contracts import service as contracts
+from aidbridge.contracts.models import Contract, Delivery, ItemStatus, PurchaseItem
+from aidbridge.contracts.schemas import ContractInputSchema, PurchaseItemInputSchema
 from aidbridge.extensions import db
 from aidbridge.households import cases
 from aidbridge.households.models import (
@@ -51,6 +54,7 @@ from aidbridge.policy.models import PolicyPackVersion
 from aidbridge.pool import hsds
 from aidbridge.pool.models import Project, Service, TaxonomyTerm
 from aidbridge.tenancy import SharedLookup, TenantOwned, tenant_context
+from aidbridge.workforce.models import Post
 
 from factories import (
     bearer,
@@ -64,6 +68,7 @@ from factories import (
     register_household,
     sign_in,
 )
+from rosters import certified, holder_id, make_post
 
 # URL arguments that name no object (a language code, a static file).
 PLAIN_ARGUMENTS = {
@@ -107,6 +112,14 @@ def foreign(db):
     household_objects = _household(bureau, "360202001001", MARK)
     household = household_objects[Household]
     grant = household_objects[CaseGrant]
+    contract_objects = _contract(bureau, tenant, MARK)
+    contract = contract_objects[Contract]
+    post = make_post(
+        tenant,
+        **certified(
+            f"{MARK}1", title=f"{MARK}岗位", holder_name=f"{MARK}王", holder_id_number=holder_id()
+        ),
+    )
     counts = dict.fromkeys(("read", "accepted", "rejected", "written"), 1)
     household_import = HouseholdImport(
         tenant_id=bureau.id,
@@ -136,6 +149,8 @@ def foreign(db):
             Project: project,
             TaxonomyTerm: db.session.get(TaxonomyTerm, "care"),
             **household_objects,
+            **contract_objects,
+            Post: post,
             Notification: notification,
             HouseholdImport: household_import,
             # Public policy, shared on purpose: A's jurisdiction's pack.
@@ -170,6 +185,17 @@ def foreign(db):
             household_import.status,
             grant.ended_at,
             db.session.scalar(select(func.count(CaseGrant.id))),
+            # What the contract and roster routes change.
+            contract.title,
+            contract.status,
+            contract.spent_fen,
+            contract.provider_id,
+            contract_objects[PurchaseItem].name,
+            contract_objects[PurchaseItem].status,
+            db.session.scalar(select(func.count(Delivery.id))),
+            post.title,
+            post.ends_on,
+            post.holder_name,
         ),
     }
 
@@ -215,12 +241,55 @@ def _household(bureau, community: str, mark: str = "") -> dict:
     }
 
 
+def _contract(bureau, provider, mark: str = "") -> dict:
+    """A published purchase-list entry of ``bureau`` and a draft contract buying it from
+    ``provider``."""
+    with tenant_context(bureau.id):
+        item = contracts.add_item(
+            PurchaseItemInputSchema().load(
+                {
+                    "code": f"{mark}JZ",
+                    "name": f"{mark}居家照护",
+                    "dimension": "care",
+                    "unit": "hour",
+                    "unit_price_fen": 5_000,
+                }
+            )
+        )
+        contracts.set_item_status(item, ItemStatus.published)
+        contract = contracts.create_contract(
+            bureau,
+            ContractInputSchema().load(
+                {
+                    "provider_id": provider.id,
+                    "number": f"{mark}HT-1",
+                    "title": f"{mark}购买服务合同",
+                    "starts_on": "2026-01-01",
+                    "ends_on": "2026-12-31",
+                    "budget_fen": 100_000,
+                    "funding_source": "special_funds",
+                    "areas": [bureau.jurisdiction_code],
+                    "items": [{"purchase_item_id": item.id, "units": 20}],
+                }
+            ),
+        )
+        db.session.commit()
+    return {PurchaseItem: item, Contract: contract}
+
+
 def _own_objects(viewer: User) -> dict:
     """B's own objects, for the arguments of a URL that are not A's. (Any tenant may
-    hold a household here: the household routes refuse those that are not bureaus.)"""
+    hold a household, a contract or a roster here: the routes refuse those whose type
+    may not.)"""
     tenant = viewer.tenant
     own = {User: viewer, Tenant: tenant, Area: tenant.jurisdiction}
-    return own | _household(tenant, "320613001001")
+    provider = make_tenant(TenantType.agency, jurisdiction=tenant.jurisdiction_code)
+    return (
+        own
+        | _household(tenant, "320613001001")
+        | _contract(tenant, provider)
+        | {Post: make_post(tenant)}
+    )
 
 
 def _text(response) -> str:

@@ -13,7 +13,7 @@ from aidbridge.extensions import db
 from aidbridge.policy import service as policy
 from aidbridge.tenancy import all_tenants
 
-from concurrency import DONE, at_once
+from concurrency import DONE, at_once, suspend_tenants
 from conftest import TEST_DATABASE_URL
 from factories import credit_code, make_tenant, make_user, next_nantong_pack
 
@@ -40,7 +40,11 @@ def test_two_tenants_created_at_once_with_one_admin_username_get_one(app):
 
         return call
 
-    outcomes = at_once(app, create(credit_code("52320613MJ")), create(credit_code("52320613MK")))
+    codes = credit_code("52320613MJ"), credit_code("52320613MK")
+    try:
+        outcomes = at_once(app, *(create(code) for code in codes))
+    finally:
+        suspend_tenants(app, *(f"并发社工中心{code[-4:]}" for code in codes))
     assert outcomes.count(DONE) == 1, outcomes
     assert list(next(o for o in outcomes if o != DONE)) == ["admin.username"]
     with app.app_context(), all_tenants():

@@ -33,6 +33,8 @@ CONTEXTS = (
     "pool",
     "households",
     "needs",
+    "contracts",
+    "workforce",
 )
 
 

@@ -105,6 +105,10 @@ PARAMETRISED = (
         re.compile(r"^not available to this organisation: (?P<roles>.*)$"),
         N_("not available to this organisation: %(roles)s"),
     ),
+    (
+        re.compile(r"^already held on post (?P<post>\d+)$"),
+        N_("already held on post %(post)s"),
+    ),
 )
 
 

@@ -7,6 +7,7 @@ import re
 
 from marshmallow import Schema, ValidationError, fields, missing, pre_load, validate
 
+from aidbridge.clock import local_today
 from aidbridge.i18n import N_
 from aidbridge.tenancy import MAX_ID
 
@@ -67,6 +68,12 @@ ID = validate.Range(min=1, max=MAX_ID, error=N_("not an id"))
 AREA_CODE = validate.Regexp(r"^\d{6}(\d{3}){0,2}$", error=N_("an area code has 6, 9 or 12 digits"))
 # Money in fen, as every API takes it (stored in BIGINT columns).
 FEN = validate.Range(min=0, max=10**13, error=N_("an amount in fen, not negative"))
+
+
+def not_future(day) -> None:
+    """A date that has happened: judged against the platform's local today."""
+    if day > local_today():
+        raise ValidationError(N_("cannot be in the future"))
 
 
 class PageQuery(InputSchema):

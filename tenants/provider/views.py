@@ -13,6 +13,9 @@ from sqlalchemy import select
 
 from aidbridge.accounts.models import TenantType
 from aidbridge.areas.models import AreaLevel
+from aidbridge.contracts import service as contracts
+from aidbridge.contracts.models import Contract, ContractStatus
+from aidbridge.contracts.schemas import FundingInputSchema
 from aidbridge.errors import ServiceError
 from aidbridge.extensions import db
 from aidbridge.i18n import translate
@@ -168,13 +171,40 @@ def _fill_service_form(form: ServiceForm, service: Service) -> None:
 @portal.get("/services")
 def services():
     own = pool.own_services()
+    funding = contracts.contracts_query(current_user.tenant).where(
+        Contract.status != ContractStatus.closed
+    )
     return render_template(
         "provider/services.html",
         services=own,
         stale=pool.stale(own),
         confirm=ConfirmForm(),
         transitions=pool.TRANSITIONS,
+        contracts=db.session.scalars(funding).all()
+        if current_user.tenant.type != TenantType.bureau
+        else [],
     )
+
+
+@portal.post("/services/<int:service_id>/contract")
+@url_objects(service_id=Service)
+def fund_service(service: Service):
+    """The contract that funds the service (or none): an inline form of the list."""
+    require_confirmed()
+    raw = request.form.get("contract_id", "").strip()
+    try:
+        data = FundingInputSchema().load(
+            {"contract_id": int(raw) if raw.isdigit() else raw or None}
+        )
+        contracts.fund_service(current_user.tenant, service, data["contract_id"])
+    except ValidationError as exc:
+        for reason in exc.messages.get("contract_id", []):
+            flash(f"{service.name}: {translate(reason)}", "error")
+    except ServiceError as error:
+        apply_service_error(ConfirmForm(), error)
+    else:
+        flash_done(_("%(name)s: funding saved.", name=service.name))
+    return redirect(url_for("provider.services"))
 
 
 def _save_service(form: ServiceForm, service: Service | None):

@@ -110,6 +110,25 @@ def test_the_packs_carry_the_documented_numbers(packs):
     assert packs["nantong-2021"].tekun.minor_age_limit == 18
 
 
+@pytest.mark.parametrize(
+    ("name", "enforcement"),
+    [
+        ("nantong-2021", "block"),
+        ("changjiang-2021", "block"),
+        ("ningxia-2021", "warn"),
+        ("changning-2021", "warn"),
+    ],
+)
+def test_each_pack_says_whether_a_provider_short_of_social_work_posts_is_blocked(
+    packs, name, enforcement
+):
+    pack = packs[name]
+    assert pack.social_work_posts.enforcement == enforcement
+    # The documents leave it to local decision: a local setting, documented in the file.
+    assert "social_work_posts.enforcement" in pack.local_settings
+    assert "# - social_work_posts.enforcement:" in shipped_pack_files()[name]
+
+
 def test_nantong_standards_change_each_first_of_july(packs):
     pack = packs["nantong-2021"]
     assert pack.standard_on(date(2026, 6, 30)).urban_fen == 99_000
@@ -150,6 +169,16 @@ def test_local_settings_are_named_and_exist(packs):
             "fewer points",
         ),
         ({"assessment__emergency_grade": 7}, "assessment.emergency_grade", "names no grade"),
+        (
+            {"social_work_posts__enforcement": None},
+            "social_work_posts.enforcement",
+            "Missing data",
+        ),
+        (
+            {"social_work_posts__enforcement": "fine"},
+            "social_work_posts.enforcement",
+            "Must be one of: warn, block",
+        ),
     ],
 )
 def test_a_broken_pack_fails_naming_the_field(changes, field, reason):

@@ -19,6 +19,13 @@ class Permission(StrEnum):
     take_in_emergency = "take_in_emergency"
     read_households = "read_households"
     grant_cases = "grant_cases"
+    manage_contracts = "manage_contracts"
+    read_contracts = "read_contracts"
+    record_deliveries = "record_deliveries"
+    keep_roster = "keep_roster"
+    read_roster = "read_roster"
+    read_staff_id_numbers = "read_staff_id_numbers"
+    read_compliance = "read_compliance"
 
 
 GRANTS: dict[Permission, frozenset[Role]] = {
@@ -38,6 +45,23 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.read_households: frozenset({Role.admin, Role.caseworker, Role.assessor}),
     # Opening a household to an agency that assists with its assessment, and ending it.
     Permission.grant_cases: frozenset({Role.admin, Role.caseworker}),
+    # The purchase list and contracts (ALL-PS-1): kept by the bureau, read by both sides.
+    Permission.manage_contracts: frozenset({Role.admin, Role.caseworker}),
+    Permission.read_contracts: frozenset(
+        {Role.admin, Role.caseworker, Role.assessor, Role.monitor}
+    ),
+    # Recording the units a provider delivered under a contract (its drawdown).
+    Permission.record_deliveries: frozenset({Role.admin, Role.caseworker, Role.assessor}),
+    # A provider's roster of posts (NT21-SW-1, CJ21-SW-1…): keeping it, and reading it
+    # with the provider's own social-work post share and its monthly record.
+    Permission.keep_roster: frozenset({Role.admin, Role.caseworker}),
+    Permission.read_roster: frozenset({Role.admin, Role.caseworker, Role.assessor, Role.monitor}),
+    # A post holder's ID number in full: the provider's own staff, each reading audited.
+    Permission.read_staff_id_numbers: frozenset({Role.admin}),
+    # A bureau reading the social-work post shares of its pool's providers.
+    Permission.read_compliance: frozenset(
+        {Role.admin, Role.caseworker, Role.assessor, Role.monitor}
+    ),
 }
 
 # Permissions that only some kinds of tenant have, whatever the role: households are
@@ -50,6 +74,15 @@ TENANT_TYPES: dict[Permission, frozenset[TenantType]] = {
     Permission.take_in_emergency: frozenset({TenantType.bureau}),
     Permission.read_households: frozenset({TenantType.bureau, TenantType.agency}),
     Permission.grant_cases: frozenset({TenantType.bureau}),
+    Permission.manage_contracts: frozenset({TenantType.bureau}),
+    Permission.read_contracts: frozenset(
+        {TenantType.bureau, TenantType.charity, TenantType.agency}
+    ),
+    Permission.record_deliveries: frozenset({TenantType.charity, TenantType.agency}),
+    Permission.keep_roster: frozenset({TenantType.charity, TenantType.agency}),
+    Permission.read_roster: frozenset({TenantType.charity, TenantType.agency}),
+    Permission.read_staff_id_numbers: frozenset({TenantType.charity, TenantType.agency}),
+    Permission.read_compliance: frozenset({TenantType.bureau}),
 }
 
 # Roles a tenant of each type may grant to its users.

@@ -20,7 +20,15 @@ from aidbridge.households.models import (
 from aidbridge.i18n import N_, translate_errors
 from aidbridge.policy.facts import Outcome
 from aidbridge.resident_id import ResidentIdError, parse_resident_id
-from aidbridge.schemas import AREA_CODE, FEN, ID, InputSchema, PageQuery, all_optional
+from aidbridge.schemas import (
+    AREA_CODE,
+    FEN,
+    ID,
+    InputSchema,
+    PageQuery,
+    all_optional,
+    not_future,
+)
 from aidbridge.vocab import (
     DisabilityType,
     EmploymentStatus,
@@ -48,11 +56,6 @@ class ResidentIdField(fields.String):
             return parse_resident_id(text, local_today())
         except ResidentIdError as exc:
             raise ValidationError(str(exc)) from None
-
-
-def not_future(day) -> None:
-    if day > local_today():
-        raise ValidationError(N_("cannot be in the future"))
 
 
 class MemberInputSchema(InputSchema):

@@ -9,4 +9,7 @@ PERIODIC: tuple[Periodic, ...] = (
     # Hourly, so a review that passes at midnight is noted early in the working day;
     # each household and review date is noted once however often it runs.
     Periodic("households.note_overdue_reviews", interval=HOUR),
+    # Daily: each provider's social-work post share as its month's snapshot (the month
+    # keeps one row, its latest computation, so a month's trend point is its last day's).
+    Periodic("workforce.take_snapshots", interval=24 * HOUR),
 )

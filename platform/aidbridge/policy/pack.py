@@ -274,12 +274,18 @@ class AssessmentRules:
     grades: tuple[HardshipGrade, ...]
 
 
+ENFORCEMENTS = ("warn", "block")
+
+
 @dataclass(frozen=True)
 class SocialWorkPosts:
     rule: str
     min_share: Decimal
     of: str  # "all_posts" or "professional_technical"
     certified_required: bool
+    # What follows for a provider below the share (a local setting): "block" — no new
+    # contract or match until it complies; "warn" — it and its bureau are told.
+    enforcement: str
 
 
 @dataclass(frozen=True)
@@ -685,6 +691,7 @@ class SocialWorkPostsSchema(_Part):
         required=True, validate=validate.OneOf(["all_posts", "professional_technical"])
     )
     certified_required = fields.Boolean(load_default=False)
+    enforcement = fields.String(required=True, validate=validate.OneOf(ENFORCEMENTS))
 
     model = SocialWorkPosts
 

@@ -107,7 +107,7 @@ class Service(TenantOwned, Timestamped, db.Model):
     capacity_updated_at: Mapped[datetime | None]
     funding: Mapped[Funding] = mapped_column(enum_column(Funding, "funding"))
     # The purchase-of-service contract paying for it (linked by the contracts context).
-    contract_id: Mapped[int | None]
+    contract_id: Mapped[int | None] = mapped_column(ForeignKey("contract.id"), index=True)
     project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id"), index=True)
     status: Mapped[ServiceStatus] = mapped_column(
         enum_column(ServiceStatus, "service_status"), default=ServiceStatus.draft
@@ -152,6 +152,8 @@ class Service(TenantOwned, Timestamped, db.Model):
                 "capacity_available",
                 "tenant_id",
                 "published_at",
+                # Whether a contract funds it (then offered only while the contract is).
+                "contract_id",
             ],
         ),
         CheckConstraint("capacity_per_period >= 0", name="capacity_per_period"),

@@ -18,6 +18,7 @@ from aidbridge.areas.models import Area
 from aidbridge.areas.service import get_area
 from aidbridge.audit import service as audit
 from aidbridge.clock import local_today, utcnow
+from aidbridge.contracts.models import Contract, ContractStatus
 from aidbridge.db import has_flag
 from aidbridge.errors import Forbidden, InvalidInput
 from aidbridge.extensions import db
@@ -56,7 +57,7 @@ def _check_taxonomy(dimension: str, subcategory: str | None) -> None:
     check_subcategory(dimension, subcategory, "subcategory")
 
 
-def _areas_inside(
+def areas_inside(
     tenant: Tenant, codes: list[str], field: str, known: dict[str, Area] | None = None
 ) -> list[Area]:
     """The areas named by ``codes``, each of which must lie in the tenant's jurisdiction.
@@ -101,11 +102,11 @@ def _apply(
     _check_taxonomy(dimension, subcategory)
     service.dimension_code, service.subcategory_code = dimension, subcategory
     if "areas" in data:
-        areas = _areas_inside(tenant, data["areas"], "areas.{}", known_areas)
+        areas = areas_inside(tenant, data["areas"], "areas.{}", known_areas)
         service.areas = [ServiceArea(tenant_id=tenant.id, area_code=a.code) for a in areas]
     if "locations" in data:
         codes = [loc["area_code"] for loc in data["locations"]]
-        _areas_inside(tenant, codes, "locations.{}.area_code", known_areas)
+        areas_inside(tenant, codes, "locations.{}.area_code", known_areas)
         service.locations = [
             ServiceLocation(tenant_id=tenant.id, **loc) for loc in data["locations"]
         ]
@@ -282,6 +283,7 @@ def visible_to(viewer: Tenant):
                     Service.pool == viewer.policy_pack,
                     Service.status == ServiceStatus.published,
                     Tenant.status == TenantStatus.active,
+                    offered_by_contract(local_today()),
                 ),
             )
         )
@@ -295,7 +297,8 @@ def find_visible(viewer: Tenant, service_id: int) -> Service | None:
 
 def published_in_pool(viewer: Tenant):
     """The published services of the viewer's pool (its own included: they are in its
-    pool), by active providers. A plain conjunction, so indexes can drive it."""
+    pool), by active providers, offered today. A plain conjunction, so indexes can
+    drive it."""
     return (
         select(Service)
         .join(Tenant, Tenant.id == Service.tenant_id)
@@ -303,9 +306,23 @@ def published_in_pool(viewer: Tenant):
             Service.pool == viewer.policy_pack,
             Service.status == ServiceStatus.published,
             Tenant.status == TenantStatus.active,
+            offered_by_contract(local_today()),
         )
         .execution_options(all_tenants=True)
     )
+
+
+def offered_by_contract(today):
+    """Services offered today as far as their funding goes: not contract-funded, or
+    funded by a contract active and in its period (a contract-funded service is offered
+    only inside its contract's period; its areas and need are checked when it is linked,
+    see ``contracts.service.fund_service``)."""
+    offered = select(Contract.id).where(
+        Contract.status == ContractStatus.active,
+        Contract.starts_on <= today,
+        Contract.ends_on >= today,
+    )
+    return or_(Service.contract_id.is_(None), Service.contract_id.in_(offered))
 
 
 def search_pool(viewer: Tenant, filters: dict):
@@ -371,7 +388,7 @@ def _apply_project(tenant: Tenant, project: Project, data: dict) -> None:
             for code in sorted(set(data["dimensions"]))
         ]
     if "areas" in data:
-        areas = _areas_inside(tenant, data["areas"], "areas.{}")
+        areas = areas_inside(tenant, data["areas"], "areas.{}")
         project.areas = [ProjectArea(tenant_id=tenant.id, area_code=a.code) for a in areas]
     starts = data.get("starts_on", project.starts_on)
     ends = data.get("ends_on", project.ends_on)
