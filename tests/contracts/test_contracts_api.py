@@ -4,6 +4,8 @@ the contract down, never beyond its units or budget."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
 from sqlalchemy import func, select
 
@@ -15,7 +17,13 @@ from aidbridge.extensions import db
 from factories import ENGLISH, bearer, make_service, make_tenant, make_token, make_user
 from rosters import make_roster
 
-START, END = "2026-01-01", "2026-12-31"
+# A contract running now, whatever day the suite runs: from four months ago for a year;
+# deliveries a month ago (never in the future).
+TODAY = date.today()
+START, END = (TODAY - timedelta(days=120)).isoformat(), (TODAY + timedelta(days=245)).isoformat()
+ON = (TODAY - timedelta(days=30)).isoformat()
+LATER = (TODAY - timedelta(days=10)).isoformat()
+BEFORE_START = (TODAY - timedelta(days=121)).isoformat()
 
 
 @pytest.fixture
@@ -117,7 +125,7 @@ def test_deliveries_draw_the_contract_down_exactly(api, agency_api, contract):
     url = f"/contracts/{contract['id']}/deliveries"
     item_id = contract["items"][0]["id"]
     first = agency_api(
-        "POST", url, json={"contract_item_id": item_id, "units": 4, "delivered_on": "2026-03-02"}
+        "POST", url, json={"contract_item_id": item_id, "units": 4, "delivered_on": ON}
     )
     assert first.status_code == 201, first.json
     assert first.json["amount_fen"] == 20_000
@@ -125,7 +133,7 @@ def test_deliveries_draw_the_contract_down_exactly(api, agency_api, contract):
     assert (after["spent_fen"], after["remaining_fen"]) == (20_000, 80_000)
     assert after["items"][0]["units_remaining"] == 26
     listed = api("GET", url).json["items"]
-    assert [(d["units"], d["delivered_on"]) for d in listed] == [(4, "2026-03-02")]
+    assert [(d["units"], d["delivered_on"]) for d in listed] == [(4, ON)]
 
 
 @pytest.mark.parametrize(
@@ -133,7 +141,7 @@ def test_deliveries_draw_the_contract_down_exactly(api, agency_api, contract):
     [
         ({"units": 17}, "units", "more than the budget left on this contract"),  # ¥850 > ¥800
         ({"units": 0}, "units", "a number of units, more than 0"),
-        ({"delivered_on": "2025-12-31"}, "delivered_on", "outside the contract's period"),
+        ({"delivered_on": BEFORE_START}, "delivered_on", "outside the contract's period"),
         ({"delivered_on": "2099-01-01"}, "delivered_on", "cannot be in the future"),
         ({"contract_item_id": 999_999}, "contract_item_id", "not an item of this contract"),
     ],
@@ -143,7 +151,7 @@ def test_a_delivery_beyond_the_contract_is_refused_on_its_field(
 ):
     url = f"/contracts/{contract['id']}/deliveries"
     item_id = contract["items"][0]["id"]
-    base = {"contract_item_id": item_id, "units": 4, "delivered_on": "2026-03-02"}
+    base = {"contract_item_id": item_id, "units": 4, "delivered_on": ON}
     assert agency_api("POST", url, json=base).status_code == 201
     refused = agency_api("POST", url, json={**base, **body})
     assert refused.status_code == 422, refused.json
@@ -158,7 +166,7 @@ def test_units_bind_before_the_budget(api, agency, agency_api):
     contract = api("POST", "/contracts", json=body).json
     api("PUT", f"/contracts/{contract['id']}/status", json={"status": "active"})
     url = f"/contracts/{contract['id']}/deliveries"
-    line = {"contract_item_id": contract["items"][0]["id"], "delivered_on": "2026-03-02"}
+    line = {"contract_item_id": contract["items"][0]["id"], "delivered_on": ON}
     assert agency_api("POST", url, json={**line, "units": 30}).status_code == 201
     refused = agency_api("POST", url, json={**line, "units": 1})
     assert refused.json["errors"] == {"units": ["more than the units left on this item"]}
@@ -201,11 +209,11 @@ def test_a_third_tenant_does_not_see_the_contract(client, contract):
 def test_changes_keep_what_was_delivered(api, agency_api, contract):
     url = f"/contracts/{contract['id']}"
     item = contract["items"][0]
-    body = {"contract_item_id": item["id"], "units": 10, "delivered_on": "2026-06-30"}
+    body = {"contract_item_id": item["id"], "units": 10, "delivered_on": LATER}
     assert agency_api("POST", f"{url}/deliveries", json=body).status_code == 201
     for change, field in [
         ({"budget_fen": 49_999}, "budget_fen"),
-        ({"ends_on": "2026-06-29"}, "ends_on"),
+        ({"ends_on": ON}, "ends_on"),
         ({"items": [{"purchase_item_id": item["purchase_item_id"], "units": 9}]}, "items.0.units"),
     ]:
         refused = api("PATCH", url, json=change)
@@ -221,7 +229,7 @@ def test_bad_contracts_are_refused_on_their_fields(api, agency):
         TenantType.charity, jurisdiction="360202", policy_pack="changjiang"
     )
     cases = [
-        ({"ends_on": "2025-12-31"}, "ends_on"),
+        ({"ends_on": BEFORE_START}, "ends_on"),
         ({"budget_fen": 0}, "budget_fen"),
         ({"items": [{"purchase_item_id": item["id"], "units": 0}]}, "items.0.units"),
         ({"items": [{"purchase_item_id": draft["id"], "units": 3}]}, "items.0.purchase_item_id"),

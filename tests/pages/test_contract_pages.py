@@ -3,6 +3,8 @@ provider reads it and records a delivery, which draws it down."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
 from sqlalchemy import select
 
@@ -13,6 +15,11 @@ from aidbridge.extensions import db
 from factories import make_tenant, make_user, sign_in
 from page_forms import form_values
 from rosters import make_roster
+
+# A contract running now, whatever day the suite runs; a delivery a month ago.
+TODAY = date.today()
+START, END = (TODAY - timedelta(days=120)).isoformat(), (TODAY + timedelta(days=245)).isoformat()
+ON = (TODAY - timedelta(days=30)).isoformat()
 
 
 @pytest.fixture
@@ -41,7 +48,7 @@ def _contract_values(client, agency, item, **changes) -> dict:
     values = form_values(client.get("/contracts/new").get_data(as_text=True), "contract-form")
     values.update(
         provider_id=str(agency.id), number="NTMZ-2026-001", title="居家照护服务购买合同",
-        starts_on="2026-01-01", ends_on="2026-12-31", budget="1,000.00",
+        starts_on=START, ends_on=END, budget="1,000.00",
         funding_source="welfare_lottery", areas="320613",
         items_1_purchase_item_id=str(item.id), items_1_units="30",
     )  # fmt: skip
@@ -70,7 +77,7 @@ def test_a_bureau_signs_a_contract_and_the_provider_draws_it_down(client, worker
     assert "NTMZ-2026-001" in listed
     page = client.get(f"/contracts/{contract.id}").get_data(as_text=True)
     values = form_values(page, "delivery-form")
-    values.update(units="4", delivered_on="2026-03-02", note="张大爷 上门4小时")
+    values.update(units="4", delivered_on=ON, note="张大爷 上门4小时")
     recorded = client.post(f"/contracts/{contract.id}/deliveries", data=values)
     assert recorded.status_code == 302, recorded.get_data(as_text=True)
     page = client.get(f"/contracts/{contract.id}").get_data(as_text=True)
