@@ -38,6 +38,7 @@ from aidbridge.pool.taxonomy import subcategories_by_dimension
 from aidbridge.schemas import flatten_messages
 from aidbridge.tenancy import url_objects
 from aidbridge.vocab import NeedDimension
+from aidbridge.workforce import service as workforce
 from tenants.contracts.forms import DeliveryForm, PurchaseItemForm, contract_form
 from tenants.forms import ConfirmForm, area_choices, enum_choices
 from tenants.labels import FUNDING_SOURCE, NEED_DIMENSION, SERVICE_UNIT, term_label
@@ -218,7 +219,7 @@ def _rows(contract: Contract | None) -> int:
 
 
 def _contract_choices(form, rows: int, contract: Contract | None) -> None:
-    providers = db.session.scalars(contracts.providers_query(current_user.tenant))
+    providers = db.session.scalars(workforce.providers_query(current_user.tenant))
     form.provider_id.choices = [("", ""), *((str(p.id), p.name) for p in providers)]
     form.funding_source.choices = enum_choices(FundingSource, FUNDING_SOURCE)
     form.areas.choices = area_choices(
@@ -282,7 +283,7 @@ def _contract_values(form, rows: int) -> tuple[dict, dict[int, int]]:
 def _number(value: str | None):
     """A number typed or chosen; anything else as sent, for the schema to refuse."""
     value = (value or "").strip()
-    return int(value) if value.isdigit() else value or None
+    return int(value) if value.isascii() and value.isdigit() else value or None
 
 
 def _on_form(errors: dict[str, list[str]], row_of: dict[int, int]) -> dict[str, list[str]]:

@@ -304,3 +304,46 @@ def test_a_contract_funds_a_service_only_inside_its_areas_and_needs(
     assert list(refused.json["errors"]) == ["areas"]
     refused = agency_api("PUT", url.format(other_need.id), json={"contract_id": contract["id"]})
     assert list(refused.json["errors"]) == ["contract_id"]
+
+
+def test_lowering_the_budget_below_what_was_spent_is_refused_on_the_field(
+    api, agency_api, contract
+):
+    url = f"/contracts/{contract['id']}"
+    body = {"contract_item_id": contract["items"][0]["id"], "units": 10, "delivered_on": ON}
+    assert agency_api("POST", f"{url}/deliveries", json=body).status_code == 201
+    # As the contract page sends it: every field, areas and items included.
+    refused = api("PATCH", url, json={"budget_fen": 49_999, "areas": ["320613"]})
+    assert refused.status_code == 422, refused.json
+    assert list(refused.json["errors"]) == ["budget_fen"]
+    closed = api("PUT", f"{url}/status", json={"status": "closed"})
+    assert closed.status_code == 200
+    again = api("PUT", f"{url}/status", json={"status": "active"})
+    assert again.json["errors"] == {"status": ["this change of status is not allowed"]}
+
+
+def test_an_area_named_twice_is_covered_once_and_a_provider_change_is_audited(api, agency):
+    item = _item(api)
+    body = _contract_body(agency, item, areas=["320613", "320613"])
+    created = api("POST", "/contracts", json=body)
+    assert created.status_code == 201, created.json
+    assert created.json["areas"] == ["320613"]
+    other = make_tenant(TenantType.charity, name="南通慈善总会")
+    changed = api("PATCH", f"/contracts/{created.json['id']}", json={"provider_id": other.id})
+    assert changed.json["provider_name"] == "南通慈善总会"
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "contract.updated"))
+    assert (event.before, event.after) == ({"provider_id": agency.id}, {"provider_id": other.id})
+
+
+def test_a_funded_service_stays_inside_its_contract(api, agency, agency_api, contract):
+    service = make_service(
+        agency, areas=["320613"], dimension="care", subcategory="care.home_visit"
+    )
+    url = f"/services/{service.id}/contract"
+    assert agency_api("PUT", url, json={"contract_id": contract["id"]}).status_code == 200
+    moved = agency_api("PATCH", f"/services/{service.id}", json={"areas": ["320612"]})
+    assert moved.status_code == 422, moved.json
+    assert list(moved.json["errors"]) == ["areas"]
+    shrunk = api("PATCH", f"/contracts/{contract['id']}", json={"areas": ["320612"]})
+    assert shrunk.status_code == 422, shrunk.json
+    assert list(shrunk.json["errors"]) == ["areas"]

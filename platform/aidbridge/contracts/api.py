@@ -31,6 +31,7 @@ from aidbridge.pool.models import Service
 from aidbridge.pool.schemas import ServiceSchema
 from aidbridge.schemas import PageQuery
 from aidbridge.tenancy import SharedLookup
+from aidbridge.workforce import service as workforce
 
 TAG = "contracts"
 MANAGE = Permission.manage_contracts
@@ -130,7 +131,7 @@ def set_purchase_item_status(purchase_item, data):
     permission=MANAGE,
 )
 def list_providers(args):
-    return contracts.providers_query(current_user.tenant)
+    return workforce.providers_query(current_user.tenant)
 
 
 @endpoint(

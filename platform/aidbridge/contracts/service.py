@@ -7,9 +7,10 @@ scope for the rest of the request, as an agency does on a granted case. A third
 tenant never finds it.
 
 Drawdown is exact under concurrency: every delivery locks the contract row first
-(``SELECT … FOR UPDATE`` on PostgreSQL; SQLite has one writer at a time), reads the
-running totals afresh, checks and writes in the same transaction; the database's
-CHECK constraints refuse overspending should any other path try.
+(``SELECT … FOR UPDATE`` on PostgreSQL), reads the running totals afresh, checks and
+writes in the same transaction; the database's CHECK constraints refuse overspending
+should any other path try. (SQLite, in embedded mode, takes no row locks: a second
+writer at the same moment fails on the database lock rather than overspend.)
 """
 
 from __future__ import annotations
@@ -18,14 +19,14 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from aidbridge.accounts.models import Tenant, TenantStatus, TenantType
-from aidbridge.areas.models import Area
+from aidbridge.accounts.models import Tenant, TenantType
 from aidbridge.audit import service as audit
 from aidbridge.clock import local_today, utcnow
+from aidbridge.contracts.coverage import buys, covers
 from aidbridge.contracts.models import (
     Contract,
     ContractArea,
@@ -46,7 +47,6 @@ from aidbridge.pool.taxonomy import check_subcategory
 from aidbridge.tenancy import act_for
 from aidbridge.workforce import service as workforce
 
-PROVIDER_TYPES = (TenantType.charity, TenantType.agency)
 ITEM_TRANSITIONS = {
     ItemStatus.draft: {ItemStatus.published},
     ItemStatus.published: {ItemStatus.withdrawn},
@@ -128,19 +128,6 @@ def _item_record(item: PurchaseItem) -> dict:
 # --- contracts -------------------------------------------------------------------------------
 
 
-def providers_query(bureau: Tenant):
-    """The providers a bureau may contract: active charities and agencies of its pool."""
-    return (
-        select(Tenant)
-        .where(
-            Tenant.type.in_(PROVIDER_TYPES),
-            Tenant.status == TenantStatus.active,
-            Tenant.policy_pack == bureau.policy_pack,
-        )
-        .order_by(Tenant.name, Tenant.id)
-    )
-
-
 def create_contract(bureau: Tenant, data: dict) -> Contract:
     """A draft contract; it buys nothing until activated."""
     contract = Contract(
@@ -148,8 +135,8 @@ def create_contract(bureau: Tenant, data: dict) -> Contract:
         provider_id=_provider(bureau, data["provider_id"]).id,
         status=ContractStatus.draft,
     )
-    _set_contract(bureau, contract, data)
-    db.session.add(contract)
+    with db.session.no_autoflush:
+        _set_contract(bureau, contract, data)
     _flush_unique(contract, "number", N_("you already have a contract with this number"))
     audit.record(
         "contract.created", "contract", contract.id, tenant_id=bureau.id,
@@ -162,16 +149,21 @@ def update_contract(bureau: Tenant, contract: Contract, data: dict) -> Contract:
     """Change a contract that is not closed. Once active, what was delivered stands: the
     budget stays at or above what was spent, an item's units at or above those delivered,
     the period around every delivery, and the provider is the one that delivered."""
+    contract = _locked(contract)  # no delivery draws it down meanwhile
     if contract.status == ContractStatus.closed:
         raise InvalidInput.field("status", N_("a closed contract is not changed"))
-    if "provider_id" in data and data["provider_id"] != contract.provider_id:
-        if contract.status != ContractStatus.draft:
-            raise InvalidInput.field(
-                "provider_id", N_("the provider is fixed once the contract is active")
-            )
-        contract.provider_id = _provider(bureau, data["provider_id"]).id
     before = _contract_record(contract)
-    _set_contract(bureau, contract, data)
+    # Nothing reaches the database before every check has passed (the database's own
+    # checks would answer a budget below what was spent with an error, not a reason).
+    with db.session.no_autoflush:
+        if "provider_id" in data and data["provider_id"] != contract.provider_id:
+            if contract.status != ContractStatus.draft:
+                raise InvalidInput.field(
+                    "provider_id", N_("the provider is fixed once the contract is active")
+                )
+            contract.provider_id = _provider(bureau, data["provider_id"]).id
+        _set_contract(bureau, contract, data)
+        _check_funded_services(contract)
     _flush_unique(contract, "number", N_("you already have a contract with this number"))
     audit.record_changes(
         "contract.updated", "contract", contract.id, tenant_id=contract.tenant_id,
@@ -184,7 +176,7 @@ def set_contract_status(contract: Contract, status: ContractStatus, today: date)
     """Activate, suspend, resume or close. Activating needs items, areas and a period not
     yet over, and a provider the staffing rule does not block (NT21-SW-1, CJ21-SW-1…
     where the pack says block; where it says warn, the contract page shows it)."""
-    if status == ContractStatus.active:
+    if status == ContractStatus.active and status in CONTRACT_TRANSITIONS[contract.status]:
         _check_activation(contract, today)
     if change_status(contract, status, CONTRACT_TRANSITIONS, "contract"):
         if status == ContractStatus.active and contract.activated_at is None:
@@ -216,7 +208,7 @@ def _check_activation(contract: Contract, today: date) -> None:
 
 
 def _provider(bureau: Tenant, provider_id: int) -> Tenant:
-    provider = db.session.scalar(providers_query(bureau).where(Tenant.id == provider_id))
+    provider = db.session.scalar(workforce.providers_query(bureau).where(Tenant.id == provider_id))
     if provider is None:
         raise InvalidInput.field("provider_id", N_("no such active charity or agency in your pool"))
     return provider
@@ -239,7 +231,7 @@ def _set_contract(bureau: Tenant, contract: Contract, data: dict) -> None:
     if contract.ends_on < contract.starts_on:
         raise InvalidInput.field("ends_on", N_("cannot be before the start"))
     if "areas" in data:
-        areas = areas_inside(bureau, data["areas"], "areas.{}")
+        areas = areas_inside(bureau, list(dict.fromkeys(data["areas"])), "areas.{}")
         contract.areas = [ContractArea(tenant_id=bureau.id, area_code=a.code) for a in areas]
     if "items" in data:
         _set_items(contract, data["items"])
@@ -308,7 +300,18 @@ def _check_deliveries_fit(contract: Contract) -> None:
 
 
 def _flush_unique(obj, field: str, reason: str) -> None:
-    """Flush a new or changed row whose ``field`` is unique per bureau: taken is a 409."""
+    """Flush a new or changed row whose ``field`` is unique per bureau: taken is a 409 on
+    it, checked first for a clear answer and by the unique key for a request meanwhile
+    (the other checks were all made before: the database's remain a safety net)."""
+    model = type(obj)
+    # The bureau's own rows: the tenant scope sees no other.
+    taken = select(model.id).where(
+        getattr(model, field) == getattr(obj, field),
+        model.id != obj.id if obj.id is not None else true(),
+    )
+    with db.session.no_autoflush:
+        if db.session.scalar(taken.limit(1)) is not None:
+            raise Conflict.field(field, reason)
     try:
         with db.session.begin_nested():
             db.session.add(obj)
@@ -393,7 +396,7 @@ def record_delivery(contract: Contract, data: dict, actor) -> Delivery:
     on = data["delivered_on"]
     if not contract.starts_on <= on <= contract.ends_on:
         raise InvalidInput.field("delivered_on", N_("outside the contract's period"))
-    if data.get("household_id") is not None and not _households_of_bureau(data["household_id"]):
+    if data.get("household_id") is not None and not _household_exists(data["household_id"]):
         raise InvalidInput.field("household_id", N_("no such household"))
     units = data["units"]
     if units > item.units_remaining:
@@ -442,7 +445,7 @@ def _locked(contract: Contract) -> Contract:
     return locked
 
 
-def _households_of_bureau(household_id: int) -> bool:
+def _household_exists(household_id: int) -> bool:
     return db.session.scalar(select(Household.id).where(Household.id == household_id)) is not None
 
 
@@ -470,10 +473,9 @@ def fund_service(provider: Tenant, service: Service, contract_id: int | None) ->
         if contract.status == ContractStatus.closed:
             raise InvalidInput.field("contract_id", N_("the contract is closed"))
         errors = {}
-        if not _buys(contract, service):
+        if not buys(contract, service):
             errors["contract_id"] = [N_("the contract does not buy this service's need")]
-        outside = [a.area_code for a in service.areas if not _covers(contract, a.area)]
-        if not service.areas or outside:
+        if not covers(contract, [a.area_code for a in service.areas]):
             errors["areas"] = [N_("the service's areas must lie inside the contract's")]
         if errors:
             raise InvalidInput(N_("the contract cannot fund this service"), errors)
@@ -485,18 +487,23 @@ def fund_service(provider: Tenant, service: Service, contract_id: int | None) ->
     return service
 
 
-def _buys(contract: Contract, service: Service) -> bool:
-    for line in contract.items:
-        item = line.purchase_item
-        if str(item.dimension) != service.dimension_code:
-            continue
-        if item.subcategory_code is None or item.subcategory_code == service.subcategory_code:
-            return True
-    return False
-
-
-def _covers(contract: Contract, area: Area) -> bool:
-    return any(c.area.contains(area) for c in contract.areas)
+def _check_funded_services(contract: Contract) -> None:
+    """A change of the contract's areas or items leaves the services it funds inside
+    them (they are the provider's rows: read across tenants on purpose)."""
+    funded = db.session.scalars(
+        select(Service)
+        .where(Service.contract_id == contract.id)
+        .execution_options(all_tenants=True)
+    ).all()
+    for service in funded:
+        if not buys(contract, service):
+            raise InvalidInput.field(
+                "items", N_("a service this contract funds needs an item it no longer buys")
+            )
+        if not covers(contract, [a.area_code for a in service.areas]):
+            raise InvalidInput.field(
+                "areas", N_("a service this contract funds lies outside these areas")
+            )
 
 
 # --- reading a contract ----------------------------------------------------------------------

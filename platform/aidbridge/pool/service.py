@@ -18,6 +18,7 @@ from aidbridge.areas.models import Area
 from aidbridge.areas.service import get_area
 from aidbridge.audit import service as audit
 from aidbridge.clock import local_today, utcnow
+from aidbridge.contracts.coverage import check_funding
 from aidbridge.contracts.models import Contract, ContractStatus
 from aidbridge.db import has_flag
 from aidbridge.errors import Forbidden, InvalidInput
@@ -179,6 +180,8 @@ def update_service(
     if service.status == ServiceStatus.retired:
         raise InvalidInput.field("status", N_("a retired service cannot be changed"))
     _apply(tenant, service, data, known_areas)
+    if service.contract_id is not None:
+        check_funding(service)
     if {"name", "description"} & data.keys():
         db.session.flush()
         search.reindex(service)
