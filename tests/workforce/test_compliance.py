@@ -110,6 +110,8 @@ def test_cj21_sw_1_counts_a_social_work_post_without_a_certificate_only_as_a_pos
     found = workforce.compliance(changjiang_agency, ON)
 
     assert (found.numerator, found.denominator, found.compliant) == (3, 5, False)
+    # 3 of 5 = 60 % < 80 %: five more certified posts, or certifying the two holders.
+    assert (found.posts_needed, found.uncertified) == (5, 2)
     assert workforce.compliance(changjiang_agency, date(2026, 8, 1)).numerator == 4
 
 

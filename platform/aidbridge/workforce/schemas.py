@@ -117,6 +117,12 @@ class ComplianceSchema(Schema):
             "cannot (a share of 100 % with posts that do not qualify)"
         },
     )
+    uncertified = fields.Integer(
+        metadata={
+            "description": "counted social-work posts whose holders lack a certificate the "
+            "rule asks for (CJ21-SW-1): certifying them restores the share too"
+        }
+    )
     trace = fields.Function(
         lambda c: {"rule": c.rule, "held": c.compliant, "text": c.text(gettext)},
         metadata={"description": "the comparison in words, as the policy engine's steps"},

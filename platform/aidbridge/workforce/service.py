@@ -100,6 +100,9 @@ class Compliance:
     # qualify (they must be ended, or become qualifying).
     posts_needed: int | None
     contract_id: int | None = None
+    # Counted social-work posts whose holders lack a certificate (when the rule asks for
+    # one, CJ21-SW-1): certifying them restores the share too, without adding posts.
+    uncertified: int = 0
 
     @property
     def blocked(self) -> bool:
@@ -184,6 +187,7 @@ def evaluate(
         enforcement=rule.enforcement,
         posts_needed=posts_needed(numerator, denominator, rule.min_share),
         contract_id=contract_id,
+        uncertified=sum(p.category == PostCategory.social_work for p in counted) - numerator,
     )
 
 
