@@ -160,6 +160,7 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         # Bulk import of households: the largest file and the most member rows taken.
         "HOUSEHOLD_IMPORT_MAX_MB": import_mb,
         "HOUSEHOLD_IMPORT_MAX_ROWS": int(env.get("HOUSEHOLD_IMPORT_MAX_ROWS", "50000")),
+        "HOUSEHOLD_IMPORT_STALLED_AFTER": int(env.get("HOUSEHOLD_IMPORT_STALLED_AFTER", "3600")),
         # No request body is larger than the largest upload (with a margin for the form
         # around it): anything larger is refused (413) before it is read.
         "MAX_CONTENT_LENGTH": (import_mb + 1) * 2**20,

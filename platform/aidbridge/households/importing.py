@@ -27,7 +27,7 @@ import re
 import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from functools import cached_property
 
@@ -68,6 +68,7 @@ MISSING = N_("Missing data for required field.")
 OTHER_ROW_REJECTED = N_("another row of this household was rejected")
 FAILED = N_("the import stopped on an unexpected error; nothing was written")
 RACE = N_("someone registered one of these people meanwhile; nothing was written")
+STALLED = N_("the import stopped before it finished (its worker ended); nothing was written")
 
 
 class Kind(StrEnum):
@@ -694,7 +695,7 @@ def run(import_id: int) -> ImportStatus | None:
     claimed = db.session.execute(
         update(HouseholdImport)
         .where(HouseholdImport.id == import_id, HouseholdImport.status == ImportStatus.queued)
-        .values(status=ImportStatus.running)
+        .values(status=ImportStatus.running, started_at=utcnow())
     )
     if claimed.rowcount != 1:
         return None
@@ -712,6 +713,26 @@ def run(import_id: int) -> ImportStatus | None:
     record.counts = {key: report[key] for key in ("households", "members")}
     record.upload = None  # the file holds ID numbers in clear: not kept once read
     return status
+
+
+def fail_stalled(now: datetime) -> int:
+    """Fail the imports still "running" long after they started: their worker ended
+    mid-run (stopped, out of memory), and their transaction, never committed, wrote
+    nothing. The bureau sees why, and the uploaded file (ID numbers in clear) is not
+    kept. Returns how many."""
+    started_before = now - timedelta(seconds=current_app.config["HOUSEHOLD_IMPORT_STALLED_AFTER"])
+    stalled = db.session.scalars(
+        select(HouseholdImport).where(
+            HouseholdImport.status == ImportStatus.running,
+            HouseholdImport.started_at < started_before,
+        )
+    ).all()
+    for record in stalled:
+        report = _report(file_errors={"file": [STALLED]})
+        record.status, record.report, record.finished_at = ImportStatus.failed, report, now
+        record.counts = {key: report[key] for key in ("households", "members")}
+        record.upload = None
+    return len(stalled)
 
 
 def _import(record: HouseholdImport) -> tuple[ImportStatus, dict]:

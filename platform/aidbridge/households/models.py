@@ -318,6 +318,9 @@ class HouseholdImport(TenantOwned, db.Model):
     # deferred, as a large file's can be long.
     report: Mapped[dict | None] = mapped_column(JSON, deferred=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When a job claimed it: a run that never finishes (its worker died) is failed by
+    # ``importing.fail_stalled`` once it has run far longer than any import takes.
+    started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
 
     created_by = relationship("User")

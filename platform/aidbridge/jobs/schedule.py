@@ -9,6 +9,9 @@ PERIODIC: tuple[Periodic, ...] = (
     # Hourly, so a review that passes at midnight is noted early in the working day;
     # each household and review date is noted once however often it runs.
     Periodic("households.note_overdue_reviews", interval=HOUR),
+    # An import whose worker died stays "running": failed after
+    # HOUSEHOLD_IMPORT_STALLED_AFTER, looked for every quarter of an hour.
+    Periodic("households.fail_stalled_imports", interval=HOUR // 4),
     # Daily: each provider's social-work post share as its month's snapshot (the month
     # keeps one row, its latest computation, so a month's trend point is its last day's).
     Periodic("workforce.take_snapshots", interval=24 * HOUR),
