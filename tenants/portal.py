@@ -101,6 +101,14 @@ def form_values(form, schema: Schema, prefix: str = "", names: list[str] | None 
     return values
 
 
+def typed_number(value: str | None):
+    """A number typed or chosen in a form, for a schema that takes integers: digits as
+    an int, blank as None, anything else (also "²", which ``isdigit`` accepts) as sent,
+    for the schema to refuse on its field."""
+    value = (value or "").strip()
+    return int(value) if value.isascii() and value.isdigit() else value or None
+
+
 def put_errors(form, messages: dict) -> None:
     for name, reasons in messages.items():
         if isinstance(reasons, dict):  # nested: "admin" → admin_username, "areas" → areas_0

@@ -189,3 +189,18 @@ def api_en(api):
         return api(method, url, headers={**ENGLISH, **(headers or {})}, **kwargs)
 
     return call
+
+
+@pytest.fixture
+def as_user(client):
+    """``as_user(user)``: call the API as ``user``, in English."""
+
+    def caller(user):
+        headers = {**bearer(make_token(user)), **ENGLISH}
+
+        def call(method, url, **kwargs):
+            return client.open(f"/api/v1{url}", method=method, headers=headers, **kwargs)
+
+        return call
+
+    return caller

@@ -54,6 +54,7 @@ from tenants.portal import (
     put_errors,
     query_filters,
     requires,
+    typed_number,
 )
 
 portal = make_portal(
@@ -155,7 +156,7 @@ def record_delivery(contract: Contract):
         values = form_values(form, DeliveryInputSchema())
         for name in ("contract_item_id", "units", "household_id"):
             if values.get(name) is not None:
-                values[name] = _number(values[name])
+                values[name] = typed_number(values[name])
         data = load_values(form, DeliveryInputSchema(), values)
         if data is not None:
             try:
@@ -258,7 +259,7 @@ def _contract_values(form, rows: int) -> tuple[dict, dict[int, int]]:
     """The form as the API's body (yuan in fen; rows without an item left out), and the
     page row each item of the body came from."""
     values = form_values(form, ContractInputSchema())
-    values["provider_id"] = _number(form.provider_id.data)
+    values["provider_id"] = typed_number(form.provider_id.data)
     values["areas"] = form.areas.data or []
     values["budget_fen"] = _fen(form.budget)
     for name in ("target_accepted_share", "target_completed_share", "target_satisfaction"):
@@ -271,19 +272,13 @@ def _contract_values(form, rows: int) -> tuple[dict, dict[int, int]]:
         row_of[len(items)] = j
         items.append(
             {
-                "purchase_item_id": _number(form[prefix + "purchase_item_id"].data),
-                "units": _number(form[prefix + "units"].data),
+                "purchase_item_id": typed_number(form[prefix + "purchase_item_id"].data),
+                "units": typed_number(form[prefix + "units"].data),
                 "unit_price_fen": _fen(form[prefix + "unit_price"]),
             }
         )
     values["items"] = items
     return values, row_of
-
-
-def _number(value: str | None):
-    """A number typed or chosen; anything else as sent, for the schema to refuse."""
-    value = (value or "").strip()
-    return int(value) if value.isascii() and value.isdigit() else value or None
 
 
 def _on_form(errors: dict[str, list[str]], row_of: dict[int, int]) -> dict[str, list[str]]:

@@ -57,6 +57,7 @@ from tenants.portal import (
     posted_status,
     put_errors,
     require_confirmed,
+    typed_number,
 )
 from tenants.provider.forms import ImportForm, ProjectForm, ServiceForm
 
@@ -191,10 +192,9 @@ def services():
 def fund_service(service: Service):
     """The contract that funds the service (or none): an inline form of the list."""
     require_confirmed()
-    raw = request.form.get("contract_id", "").strip()
     try:
         data = FundingInputSchema().load(
-            {"contract_id": int(raw) if raw.isdigit() else raw or None}
+            {"contract_id": typed_number(request.form.get("contract_id"))}
         )
         contracts.fund_service(current_user.tenant, service, data["contract_id"])
     except ValidationError as exc:

@@ -14,7 +14,7 @@ from aidbridge.audit.models import AuditEvent
 from aidbridge.contracts.models import Contract, Delivery
 from aidbridge.extensions import db
 
-from factories import ENGLISH, bearer, make_service, make_tenant, make_token, make_user
+from factories import make_service, make_tenant, make_user
 from rosters import make_roster
 
 # A contract running now, whatever day the suite runs: from four months ago for a year;
@@ -36,18 +36,9 @@ def agency(db):
     return make_tenant(TenantType.agency, name="南通阳光社工事务所", jurisdiction="320600")
 
 
-def caller(client, user):
-    headers = {**bearer(make_token(user)), **ENGLISH}
-
-    def call(method, url, **kwargs):
-        return client.open(f"/api/v1{url}", method=method, headers=headers, **kwargs)
-
-    return call
-
-
 @pytest.fixture
-def agency_api(client, agency):
-    return caller(client, make_user(agency, Role.caseworker))
+def agency_api(as_user, agency):
+    return as_user(make_user(agency, Role.caseworker))
 
 
 def _item(api, code="JZ-01", price=5_000, **fields) -> dict:
@@ -199,8 +190,8 @@ def test_the_bureau_edits_the_provider_reads_and_records(api, agency_api, contra
     assert event.after == {"title": "2026年居家照护（续）", "budget_fen": 120_000}
 
 
-def test_a_third_tenant_does_not_see_the_contract(client, contract):
-    other = caller(client, make_user(make_tenant(TenantType.agency), Role.admin))
+def test_a_third_tenant_does_not_see_the_contract(as_user, contract):
+    other = as_user(make_user(make_tenant(TenantType.agency), Role.admin))
     assert other("GET", f"/contracts/{contract['id']}").status_code == 404
     assert other("GET", f"/contracts/{contract['id']}/deliveries").status_code == 404
     assert other("GET", "/contracts").json["items"] == []

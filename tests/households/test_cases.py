@@ -15,12 +15,9 @@ from aidbridge.households.models import CaseGrant
 from aidbridge.notifications.models import Notification
 
 from factories import (
-    ENGLISH,
-    bearer,
     frail_parent_data,
     household_data,
     make_tenant,
-    make_token,
     make_user,
     member_data,
 )
@@ -46,18 +43,9 @@ def agency_assessor(agency):
     return user
 
 
-def caller(client, user):
-    headers = {**bearer(make_token(user)), **ENGLISH}
-
-    def call(method, url, **kwargs):
-        return client.open(f"/api/v1{url}", method=method, headers=headers, **kwargs)
-
-    return call
-
-
 @pytest.fixture
-def agency_api(client, agency_assessor):
-    return caller(client, agency_assessor)
+def agency_api(as_user, agency_assessor):
+    return as_user(agency_assessor)
 
 
 @pytest.fixture
@@ -163,10 +151,10 @@ def test_an_agency_only_reads_and_assesses(api, agency_api, household, agency):
     assert agency_api("POST", "/households/emergency", json={}).status_code == 403
 
 
-def test_another_agency_does_not_see_the_case(api, client, household, agency):
+def test_another_agency_does_not_see_the_case(api, as_user, household, agency):
     _grant(api, household, agency)
     other = make_user(make_tenant(TenantType.agency), Role.assessor)
-    other_api = caller(client, other)
+    other_api = as_user(other)
     url = f"/households/{household['id']}"
     assert other_api("GET", url).status_code == 404
     assert other_api("GET", f"{url}/assessments/proposal").status_code == 404
@@ -175,9 +163,9 @@ def test_another_agency_does_not_see_the_case(api, client, household, agency):
     assert other_api("GET", "/cases").json["items"] == []
 
 
-def test_an_agency_admin_reads_but_does_not_assess(api, client, household, agency):
+def test_an_agency_admin_reads_but_does_not_assess(api, as_user, household, agency):
     _grant(api, household, agency)
-    admin_api = caller(client, make_user(agency, Role.admin))
+    admin_api = as_user(make_user(agency, Role.admin))
     assert admin_api("GET", f"/households/{household['id']}").status_code == 200
     body = {"assessed_on": ON, "consents_to_share": True, "needs": []}
     response = admin_api("POST", f"/households/{household['id']}/assessments", json=body)
@@ -235,7 +223,7 @@ def test_the_bureau_lists_the_agencies_of_its_pool(api, agency):
     assert [a["name"] for a in listed] == ["南通阳光社工事务所"]
 
 
-def test_only_caseworkers_and_admins_grant(client, household, agency, bureau):
-    assessor_api = caller(client, make_user(bureau, Role.assessor))
+def test_only_caseworkers_and_admins_grant(as_user, household, agency, bureau):
+    assessor_api = as_user(make_user(bureau, Role.assessor))
     assert _grant(assessor_api, household, agency).status_code == 403
     assert _grants() == 0

@@ -12,7 +12,7 @@ from aidbridge.accounts.models import Role, TenantType
 from aidbridge.contracts.models import Contract, ContractStatus, PurchaseItem
 from aidbridge.extensions import db
 
-from factories import make_tenant, make_user, sign_in
+from factories import make_service, make_tenant, make_user, sign_in
 from page_forms import form_values
 from rosters import make_roster
 
@@ -115,3 +115,12 @@ def test_a_provider_below_the_post_share_is_flagged_and_not_activated(client, wo
     assert "NT21-SW-1" in refused.get_data(as_text=True)
     db.session.refresh(contract)
     assert contract.status == ContractStatus.draft
+
+
+def test_a_funding_choice_that_is_not_a_number_is_refused_not_a_crash(client, agency):
+    service = make_service(agency)
+    sign_in(client, make_user(agency, Role.caseworker))
+    refused = client.post(f"/provider/services/{service.id}/contract", data={"contract_id": "²"})
+    assert refused.status_code == 302
+    db.session.refresh(service)
+    assert service.contract_id is None

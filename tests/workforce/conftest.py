@@ -6,28 +6,13 @@ import pytest
 
 from aidbridge.accounts.models import Role, TenantType
 
-from factories import ENGLISH, bearer, make_tenant, make_token, make_user
+from factories import make_tenant, make_user
 
 
 @pytest.fixture
 def agency(db):
     """A Nantong social-work agency (NT21-SW-1: 30 % of all posts; the pack blocks)."""
     return make_tenant(TenantType.agency, name="崇川区启航社会工作服务中心")
-
-
-@pytest.fixture
-def as_user(client):
-    """``as_user(user)``: call the API as ``user``, in English."""
-
-    def caller(user):
-        headers = {**bearer(make_token(user)), **ENGLISH}
-
-        def call(method, url, **kwargs):
-            return client.open(f"/api/v1{url}", method=method, headers=headers, **kwargs)
-
-        return call
-
-    return caller
 
 
 @pytest.fixture

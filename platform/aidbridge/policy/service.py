@@ -28,14 +28,19 @@ def pack_of(version: PolicyPackVersion) -> Pack:
     return _parsed(version.name, version.text)
 
 
-def version_in_force(jurisdiction: str, on: date, field: str = "decided_on") -> PolicyPackVersion:
-    """The version in force on ``on``; refused on ``field`` (the date asked for) when none is."""
-    version = db.session.scalar(
+def version_on(jurisdiction: str, on: date) -> PolicyPackVersion | None:
+    """The version in force on ``on``, if any."""
+    return db.session.scalar(
         select(PolicyPackVersion)
         .where(PolicyPackVersion.jurisdiction == jurisdiction, PolicyPackVersion.starts_on <= on)
         .order_by(PolicyPackVersion.starts_on.desc())
         .limit(1)
     )
+
+
+def version_in_force(jurisdiction: str, on: date, field: str = "decided_on") -> PolicyPackVersion:
+    """The version in force on ``on``; refused on ``field`` (the date asked for) when none is."""
+    version = version_on(jurisdiction, on)
     if version is None:
         raise InvalidInput.field(field, N_("no policy pack of this jurisdiction is in force then"))
     return version

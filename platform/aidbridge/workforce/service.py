@@ -35,7 +35,7 @@ from aidbridge.i18n import N_
 from aidbridge.policy.classify import Step
 from aidbridge.policy.models import PolicyPackVersion
 from aidbridge.policy.pack import SocialWorkPosts
-from aidbridge.policy.service import pack_in_force, pack_of
+from aidbridge.policy.service import pack_in_force, pack_of, version_on
 from aidbridge.resident_id import ResidentId
 from aidbridge.tenancy import all_tenants, tenant_context
 from aidbridge.workforce.models import (
@@ -227,7 +227,7 @@ def social_work_rule(
     none). With no pack in force: refused on ``field``, or None when ``field`` is None."""
     if field is not None:
         return pack_in_force(jurisdiction, on, field)[1].social_work_posts
-    version = _version_on(_versions(jurisdiction), on)
+    version = version_on(jurisdiction, on)
     return pack_of(version).social_work_posts if version else None
 
 
