@@ -41,6 +41,7 @@ def synthetic(needs: int, services: int, per_need: int, seed: int = 20261201) ->
         service_pool=service_pool,
         pool_ids=np.arange(1, pools + 1),
         pool_units=rng.integers(needs // pools // 10, needs // pools + 1, pools),
+        pool_parent=np.full(pools, NO_POOL),
         arc_need=arc_need,
         arc_service=arc_service,
         arc_cost=rng.integers(0, 1_000, len(arc_need)),

@@ -66,6 +66,8 @@ PERMISSION = {
     Permission.read_roster: _l("Read the roster of posts and its social-work post share"),
     Permission.read_staff_id_numbers: _l("See post holders' ID numbers in full (each time logged)"),
     Permission.read_compliance: _l("Read providers' social-work post shares"),
+    Permission.run_matching: _l("Run the matching of needs with services"),
+    Permission.read_matching: _l("Read matching runs, their matches and unmatched needs"),
 }
 
 

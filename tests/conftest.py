@@ -104,17 +104,29 @@ def db(app):
         outer = connection.begin()
         original = _db.session
         # A plain Session: Flask-SQLAlchemy's own would pick the engine, not this connection.
-        _db.session = scoped_session(
+        _db.session = _TestSession(
             sessionmaker(bind=connection, join_transaction_mode="create_savepoint")
         )
         try:
             with tenancy.all_tenants():
                 yield _db
         finally:
-            _db.session.remove()
+            _db.session.end()
             _db.session = original
             outer.rollback()
             connection.close()
+
+
+class _TestSession(scoped_session):
+    """The test's session, for the whole test: a job run in process ends its own app
+    context, whose teardown would otherwise close it and leave the test's objects
+    detached."""
+
+    def remove(self) -> None:
+        self.expire_all()
+
+    def end(self) -> None:
+        super().remove()
 
 
 def _requests_start_like_production(app) -> None:

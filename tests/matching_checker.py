@@ -3,7 +3,7 @@ problem's plain rows, so that the engine's own bookkeeping cannot vouch for itse
 
 It checks what a result must never do: pair a need with a service that was not a
 candidate for it, serve a need twice, give a service more needs than its places, or
-draw a contract item beyond its units.
+draw a contract item (or the contract above it) beyond its units.
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from collections import Counter
 def problems_with(rows: dict, chosen: list[tuple[int, int]]) -> list[str]:
     """What is wrong with ``chosen`` (need position, service position) pairs for the
     problem given as rows: needs [(id, urgency)], services [(id, places, pool or -1)],
-    pools [(id, units)], arcs [(need, service, cost)]. Empty: nothing."""
+    pools [(id, units, parent pool or -1)], arcs [(need, service, cost)]. Empty:
+    nothing."""
     found = []
     candidates = {(need, service) for need, service, _cost in rows["arcs"]}
     for pair in chosen:
@@ -29,12 +30,13 @@ def problems_with(rows: dict, chosen: list[tuple[int, int]]) -> list[str]:
         _id, places, pool = rows["services"][service]
         if taken > places:
             found.append(f"service {service} given {taken} needs for {places} places")
-        if pool != -1:
+        while pool != -1:  # a match draws on its pool and on every pool above it
             per_pool[pool] += taken
+            pool = rows["pools"][pool][2]
     for pool, taken in per_pool.items():
         units = rows["pools"][pool][1]
         if taken > units:
-            found.append(f"contract item {pool} drawn {taken} units of {units}")
+            found.append(f"pool {pool} drawn {taken} units of {units}")
     return found
 
 

@@ -46,6 +46,8 @@ from aidbridge.households.models import (
     Member,
 )
 from aidbridge.households.service import decide
+from aidbridge.matching import service as matching
+from aidbridge.matching.models import MatchingRun, UnmatchedNeed
 from aidbridge.needs import service as needs
 from aidbridge.needs.models import Assessment, Need
 from aidbridge.needs.schemas import AssessmentInputSchema
@@ -53,6 +55,7 @@ from aidbridge.notifications.models import Notification
 from aidbridge.policy.models import PolicyPackVersion
 from aidbridge.pool import hsds
 from aidbridge.pool.models import Project, Service, TaxonomyTerm
+from aidbridge.referrals.models import Referral
 from aidbridge.tenancy import SharedLookup, TenantOwned, tenant_context
 from aidbridge.workforce.models import Post
 
@@ -114,6 +117,13 @@ def foreign(db):
     grant = household_objects[CaseGrant]
     contract_objects = _contract(bureau, tenant, MARK)
     contract = contract_objects[Contract]
+    # A's bureau matched its household's legal need with A's legal service.
+    legal = make_service(
+        tenant, name=f"{MARK}法律援助", status="published", areas=["360202"],
+        dimension="legal", subcategory=None,
+    )  # fmt: skip
+    run = _run(bureau)
+    assert db.session.scalar(select(func.count(Referral.id)).where(Referral.run_id == run.id))
     post = make_post(
         tenant,
         **certified(
@@ -151,6 +161,7 @@ def foreign(db):
             **household_objects,
             **contract_objects,
             Post: post,
+            MatchingRun: run,
             Notification: notification,
             HouseholdImport: household_import,
             # Public policy, shared on purpose: A's jurisdiction's pack.
@@ -196,6 +207,13 @@ def foreign(db):
             post.title,
             post.ends_on,
             post.holder_name,
+            # What the matching routes change.
+            legal.capacity_available,
+            contract.reserved_fen,
+            *(
+                db.session.scalar(select(func.count(m.id)).where(m.tenant_id == bureau.id))
+                for m in (MatchingRun, Referral, UnmatchedNeed)
+            ),
         ),
     }
 
@@ -277,6 +295,14 @@ def _contract(bureau, provider, mark: str = "") -> dict:
     return {PurchaseItem: item, Contract: contract}
 
 
+def _run(bureau) -> MatchingRun:
+    """A matching run of ``bureau`` over its jurisdiction (run in process)."""
+    with tenant_context(bureau.id):
+        run = matching.start_run(bureau, None, {})
+        db.session.commit()
+    return run
+
+
 def _own_objects(viewer: User) -> dict:
     """B's own objects, for the arguments of a URL that are not A's. (Any tenant may
     hold a household, a contract or a roster here: the routes refuse those whose type
@@ -288,7 +314,7 @@ def _own_objects(viewer: User) -> dict:
         own
         | _household(tenant, "320613001001")
         | _contract(tenant, provider)
-        | {Post: make_post(tenant)}
+        | {Post: make_post(tenant), MatchingRun: _run(tenant)}
     )
 
 

@@ -35,6 +35,8 @@ CONTEXTS = (
     "needs",
     "contracts",
     "workforce",
+    "referrals",
+    "matching",
 )
 
 

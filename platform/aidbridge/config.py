@@ -164,6 +164,24 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         # No request body is larger than the largest upload (with a margin for the form
         # around it): anything larger is refused (413) before it is read.
         "MAX_CONTENT_LENGTH": (import_mb + 1) * 2**20,
+        # The matching engine's cost weights (0–100 each; a run may set its own), the
+        # distance at which the distance part is at its worst, how many referrals' worth
+        # a provider's record is shrunk towards the pool's mean, and how many next-best
+        # alternatives each match keeps in its explanation.
+        "MATCHING_WEIGHT_DISTANCE": int(env.get("MATCHING_WEIGHT_DISTANCE", "50")),
+        "MATCHING_WEIGHT_PERFORMANCE": int(env.get("MATCHING_WEIGHT_PERFORMANCE", "20")),
+        "MATCHING_WEIGHT_CONTINUITY": int(env.get("MATCHING_WEIGHT_CONTINUITY", "20")),
+        "MATCHING_WEIGHT_PRICE": int(env.get("MATCHING_WEIGHT_PRICE", "10")),
+        "MATCHING_DISTANCE_SCALE_KM": float(env.get("MATCHING_DISTANCE_SCALE_KM", "20")),
+        "MATCHING_PERFORMANCE_PRIOR": int(env.get("MATCHING_PERFORMANCE_PRIOR", "10")),
+        "MATCHING_ALTERNATIVES": int(env.get("MATCHING_ALTERNATIVES", "3")),
+        # The nightly run for each bureau's jurisdiction starts in this local hour.
+        "MATCHING_NIGHTLY_HOUR": int(env.get("MATCHING_NIGHTLY_HOUR", "2")),
+        # A run still "running" this many seconds after it started has lost its worker.
+        "MATCHING_RUN_STALLED_AFTER": int(env.get("MATCHING_RUN_STALLED_AFTER", "3600")),
+        # Loads and solves again when capacity changed meanwhile; the last attempt locks
+        # the pool's services first.
+        "MATCHING_ATTEMPTS": int(env.get("MATCHING_ATTEMPTS", "3")),
         "API_PAGE_SIZE": 50,
         "API_MAX_PAGE_SIZE": 200,
     }

@@ -4,8 +4,18 @@ from __future__ import annotations
 
 import copy
 import re
+from decimal import Decimal
 
-from marshmallow import Schema, ValidationError, fields, missing, pre_load, validate
+from marshmallow import (
+    Schema,
+    ValidationError,
+    fields,
+    missing,
+    post_load,
+    pre_load,
+    validate,
+    validates_schema,
+)
 
 from aidbridge.clock import local_today
 from aidbridge.i18n import N_
@@ -80,3 +90,30 @@ class PageQuery(InputSchema):
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     # Larger pages are cut to the configured maximum page size.
     per_page = fields.Integer(load_default=None, validate=validate.Range(min=1, max=MAX_PAGE))
+
+
+class CoordinatesSchema(InputSchema):
+    """A point in degrees (WGS 84): both parts, or neither. Kept as NUMERIC(9, 6): about
+    0.1 m, more than any address needs."""
+
+    latitude = fields.Float(
+        load_default=None, allow_none=True, validate=validate.Range(min=-90, max=90)
+    )
+    longitude = fields.Float(
+        load_default=None, allow_none=True, validate=validate.Range(min=-180, max=180)
+    )
+
+    @validates_schema(skip_on_field_errors=True)
+    def _both_or_neither(self, data, **kwargs):
+        given = {name for name in ("latitude", "longitude") if data.get(name) is not None}
+        sent = {name for name in ("latitude", "longitude") if name in data}
+        if len(given) == 1 or (sent and len(sent) == 1):
+            other = "longitude" if "latitude" in (given or sent) else "latitude"
+            raise ValidationError(N_("give both latitude and longitude, or neither"), other)
+
+    @post_load
+    def _as_decimals(self, data, **kwargs):
+        for name in ("latitude", "longitude"):
+            if data.get(name) is not None:
+                data[name] = Decimal(str(data[name])).quantize(Decimal("0.000001"))
+        return data

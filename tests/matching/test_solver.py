@@ -58,12 +58,24 @@ def test_a_contract_items_units_bind_across_its_services():
     rows = {
         "needs": [(1, ROUTINE), (2, ROUTINE), (3, PRIORITY)],
         "services": [(10, 5, 0), (11, 5, 0)],
-        "pools": [(100, 2)],
+        "pools": [(100, 2, -1)],
         "arcs": [(0, 0, 1), (1, 1, 1), (2, 1, 9)],
     }
     best, _ = _solved(rows)
     assert best.served == 2
     assert (2, 1) in _pairs(rows, best)
+
+
+def test_a_contracts_budget_binds_across_its_items():
+    # Two items with units to spare, under a contract whose budget funds three matches.
+    rows = {
+        "needs": [(i, ROUTINE) for i in range(5)],
+        "services": [(10, 5, 0), (11, 5, 1)],
+        "pools": [(100, 4, 2), (101, 4, 2), (1000, 3, -1)],
+        "arcs": [(i, i % 2, 1) for i in range(5)],
+    }
+    best, reference = _solved(rows)
+    assert best.served == reference.served == 3
 
 
 def test_the_cheapest_of_equally_urgent_pairings_is_chosen():
@@ -92,8 +104,9 @@ def _exact(rows: dict) -> tuple:
     for index, (_id, places, pool) in enumerate(rows["services"]):
         target = "sink" if pool == -1 else ("pool", pool)
         graph.add_edge(("service", index), target, capacity=places, weight=0)
-    for index, (_id, units) in enumerate(rows["pools"]):
-        graph.add_edge(("pool", index), "sink", capacity=units, weight=0)
+    for index, (_id, units, parent) in enumerate(rows["pools"]):
+        target = "sink" if parent == -1 else ("pool", parent)
+        graph.add_edge(("pool", index), target, capacity=units, weight=0)
     graph.add_nodes_from(["source", "sink"])
     # Not every need must be served: a free way round lets the bonus decide.
     flows = nx.max_flow_min_cost(graph, "source", "sink")
@@ -112,7 +125,7 @@ def _exact(rows: dict) -> tuple:
 def instances(draw):
     needs = draw(st.integers(0, 7))
     services = draw(st.integers(1, 4))
-    pools = draw(st.integers(0, 2))
+    pools = draw(st.integers(0, 3))
     arcs = draw(
         st.lists(
             st.tuples(st.integers(0, max(needs - 1, 0)), st.integers(0, services - 1)),
@@ -130,7 +143,11 @@ def instances(draw):
             (10 + j, draw(st.integers(0, 3)), draw(st.integers(-1, pools - 1)))
             for j in range(services)
         ],
-        "pools": [(100 + k, draw(st.integers(0, 3))) for k in range(pools)],
+        # Each pool may draw on a later one (a contract item on its contract).
+        "pools": [
+            (100 + k, draw(st.integers(0, 3)), draw(st.sampled_from([-1, *range(k + 1, pools)])))
+            for k in range(pools)
+        ],
         "arcs": [(n, s, draw(st.integers(0, 20))) for n, s in arcs],
     }
 

@@ -26,6 +26,8 @@ class Permission(StrEnum):
     read_roster = "read_roster"
     read_staff_id_numbers = "read_staff_id_numbers"
     read_compliance = "read_compliance"
+    run_matching = "run_matching"
+    read_matching = "read_matching"
 
 
 GRANTS: dict[Permission, frozenset[Role]] = {
@@ -62,6 +64,10 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.read_compliance: frozenset(
         {Role.admin, Role.caseworker, Role.assessor, Role.monitor}
     ),
+    # Matching a bureau's open needs with the pool: runs for its jurisdiction or an area,
+    # an urgent need at once (ALL-EM-2), previews; and reading what runs found.
+    Permission.run_matching: frozenset({Role.admin, Role.caseworker, Role.assessor}),
+    Permission.read_matching: frozenset({Role.admin, Role.caseworker, Role.assessor, Role.monitor}),
 }
 
 # Permissions that only some kinds of tenant have, whatever the role: households are
@@ -83,6 +89,8 @@ TENANT_TYPES: dict[Permission, frozenset[TenantType]] = {
     Permission.read_roster: frozenset({TenantType.charity, TenantType.agency}),
     Permission.read_staff_id_numbers: frozenset({TenantType.charity, TenantType.agency}),
     Permission.read_compliance: frozenset({TenantType.bureau}),
+    Permission.run_matching: frozenset({TenantType.bureau}),
+    Permission.read_matching: frozenset({TenantType.bureau}),
 }
 
 # Roles a tenant of each type may grant to its users.

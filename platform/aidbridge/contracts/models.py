@@ -95,7 +95,10 @@ class Contract(TenantOwned, Timestamped, db.Model):
     """A purchase-of-service contract between the bureau (its tenant) and a provider.
 
     ``spent_fen`` and each item's ``units_delivered`` are running totals of the
-    deliveries, kept under the contract row's lock so that they are always exact."""
+    deliveries, kept under the contract row's lock so that they are always exact;
+    ``reserved_fen`` and each item's ``units_reserved`` are what the referrals matched
+    to its services hold until they are delivered (one unit and its price each), kept
+    the same way, so that matching never hands out what is not there."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     provider_id: Mapped[int] = mapped_column(ForeignKey("tenant.id"), index=True)
@@ -105,6 +108,7 @@ class Contract(TenantOwned, Timestamped, db.Model):
     ends_on: Mapped[date]
     budget_fen: Mapped[int] = mapped_column(BigInteger)
     spent_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    reserved_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     funding_source: Mapped[FundingSource] = mapped_column(
         enum_column(FundingSource, "funding_source", length=30)
     )
@@ -139,11 +143,16 @@ class Contract(TenantOwned, Timestamped, db.Model):
         CheckConstraint("ends_on >= starts_on", name="ends_after_start"),
         CheckConstraint("budget_fen > 0", name="budget_positive"),
         CheckConstraint("spent_fen >= 0 AND spent_fen <= budget_fen", name="within_budget"),
+        CheckConstraint(
+            "reserved_fen >= 0 AND spent_fen + reserved_fen <= budget_fen",
+            name="reserved_within_budget",
+        ),
     )
 
     @property
     def remaining_fen(self) -> int:
-        return self.budget_fen - self.spent_fen
+        """The budget neither spent nor held by matched referrals."""
+        return self.budget_fen - self.spent_fen - self.reserved_fen
 
 
 class ContractItem(TenantOwned, db.Model):
@@ -157,6 +166,7 @@ class ContractItem(TenantOwned, db.Model):
     unit_price_fen: Mapped[int] = mapped_column(BigInteger)
     units: Mapped[int]
     units_delivered: Mapped[int] = mapped_column(default=0)
+    units_reserved: Mapped[int] = mapped_column(default=0)
 
     contract: Mapped[Contract] = relationship(back_populates="items")
     purchase_item: Mapped[PurchaseItem] = relationship(lazy="joined")
@@ -166,11 +176,16 @@ class ContractItem(TenantOwned, db.Model):
         CheckConstraint("unit_price_fen > 0", name="unit_price_positive"),
         CheckConstraint("units > 0", name="units_positive"),
         CheckConstraint("units_delivered >= 0 AND units_delivered <= units", name="within_units"),
+        CheckConstraint(
+            "units_reserved >= 0 AND units_delivered + units_reserved <= units",
+            name="reserved_within_units",
+        ),
     )
 
     @property
     def units_remaining(self) -> int:
-        return self.units - self.units_delivered
+        """The units neither delivered nor held by matched referrals."""
+        return self.units - self.units_delivered - self.units_reserved
 
 
 class ContractArea(TenantOwned, db.Model):

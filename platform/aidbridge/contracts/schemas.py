@@ -128,6 +128,8 @@ class ContractItemSchema(Schema):
     unit_price_fen = fields.Integer()
     units = fields.Integer()
     units_delivered = fields.Integer()
+    # Held by referrals matched to the services it funds, until they are delivered.
+    units_reserved = fields.Integer()
     units_remaining = fields.Integer()
 
 
@@ -143,6 +145,7 @@ class ContractSchema(Schema):
     ends_on = fields.Date()
     budget_fen = fields.Integer()
     spent_fen = fields.Integer()
+    reserved_fen = fields.Integer()
     remaining_fen = fields.Integer()
     funding_source = fields.String()
     status = fields.String()

@@ -269,14 +269,24 @@ def _set_items(contract: Contract, wanted: list[dict]) -> None:
         if line.units_delivered and price != line.unit_price_fen:
             errors[field + "unit_price_fen"] = [N_("units were delivered at the signed price")]
             continue
+        if line.units_reserved and price != line.unit_price_fen:
+            errors[field + "unit_price_fen"] = [N_("referrals were matched at the signed price")]
+            continue
         if asked["units"] < (line.units_delivered or 0):
             errors[field + "units"] = [N_("fewer than the units already delivered")]
+            continue
+        if asked["units"] < (line.units_delivered or 0) + (line.units_reserved or 0):
+            errors[field + "units"] = [
+                N_("fewer than the units delivered and held by matched referrals")
+            ]
             continue
         line.unit_price_fen, line.units = price, asked["units"]
         kept.append(line)
     for item_id, line in current.items():
-        if item_id not in seen and line.units_delivered:
-            errors["items"] = [N_("an item with deliveries stays in the contract")]
+        if item_id not in seen and (line.units_delivered or line.units_reserved):
+            errors["items"] = [
+                N_("an item with deliveries or matched referrals stays in the contract")
+            ]
     if errors:
         raise InvalidInput(N_("some items cannot be bought"), errors)
     contract.items = kept
@@ -288,6 +298,10 @@ def _check_deliveries_fit(contract: Contract) -> None:
         return
     if contract.budget_fen < contract.spent_fen:
         raise InvalidInput.field("budget_fen", N_("less than what was already spent"))
+    if contract.budget_fen < contract.spent_fen + contract.reserved_fen:
+        raise InvalidInput.field(
+            "budget_fen", N_("less than what was spent and is held by matched referrals")
+        )
     first, last = db.session.execute(
         select(func.min(Delivery.delivered_on), func.max(Delivery.delivered_on)).where(
             Delivery.contract_id == contract.id

@@ -8,6 +8,7 @@ token, a keyed digest and a mask.
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 
 from sqlalchemy import (
@@ -17,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     LargeBinary,
+    Numeric,
     String,
     Text,
     UniqueConstraint,
@@ -81,6 +83,10 @@ class Household(TenantOwned, Timestamped, db.Model):
     jurisdiction: Mapped[str] = mapped_column(String(40))
     area_code: Mapped[str] = mapped_column(ForeignKey("area.code"), index=True)
     address: Mapped[str] = mapped_column(String(300))
+    # Where the home is, when known: the matching engine prefers services close by
+    # (without them it goes by the area tree).
+    latitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
+    longitude: Mapped[Decimal | None] = mapped_column(Numeric(9, 6))
     setting: Mapped[Setting] = mapped_column(enum_column(Setting, "setting", length=10))
     phone_token: Mapped[str | None] = mapped_column(Text)
     phone_masked: Mapped[str | None] = mapped_column(String(20))

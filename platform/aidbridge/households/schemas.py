@@ -24,6 +24,7 @@ from aidbridge.schemas import (
     AREA_CODE,
     FEN,
     ID,
+    CoordinatesSchema,
     InputSchema,
     PageQuery,
     all_optional,
@@ -141,8 +142,8 @@ class ItemChangeSchema(InputSchema):
     note = fields.String(validate=validate.Length(max=200))
 
 
-class HouseholdFieldsSchema(InputSchema):
-    """A household's own fields, as registered."""
+class HouseholdFieldsSchema(CoordinatesSchema):
+    """A household's own fields, as registered (the home's coordinates when known)."""
 
     area_code = fields.String(required=True, validate=AREA_CODE)
     address = fields.String(required=True, validate=validate.Length(min=1, max=300))
@@ -253,6 +254,8 @@ class HouseholdSchema(Schema):
     area_code = fields.String()
     area_name = fields.String(attribute="area.name")
     address = fields.String()
+    latitude = fields.Decimal(as_string=True)
+    longitude = fields.Decimal(as_string=True)
     setting = fields.String()
     phone = fields.String(attribute="phone_masked")
     head_name = fields.Function(lambda h: h.head.name if h.head else None)

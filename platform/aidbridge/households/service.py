@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import NamedTuple
 
 from flask import current_app
@@ -57,7 +58,15 @@ MEMBER_FIELDS = (
     "institutional_care",
     "applies_individually",
 )
-HOUSEHOLD_FIELDS = ("address", "setting", "checks_authorised_on", "emergency", "exit_requested")
+HOUSEHOLD_FIELDS = (
+    "address",
+    "latitude",
+    "longitude",
+    "setting",
+    "checks_authorised_on",
+    "emergency",
+    "exit_requested",
+)
 
 
 # --- registration ---------------------------------------------------------------------------
@@ -292,6 +301,8 @@ def _member_record(member: Member) -> dict:
 
 
 def _plain(value):
+    if isinstance(value, Decimal):
+        return str(value)
     return _iso(value) if isinstance(value, date) else value
 
 

@@ -17,7 +17,8 @@ from flask import current_app
 from redis import Redis
 from rq import Queue
 
-QUEUES = ("default", "maintenance")
+# Matching runs have their own queue: a long jurisdiction-wide run waits for no import.
+QUEUES = ("default", "matching", "maintenance")
 JOBS: dict[str, Callable] = {}
 
 

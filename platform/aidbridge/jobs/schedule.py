@@ -15,4 +15,8 @@ PERIODIC: tuple[Periodic, ...] = (
     # Daily: each provider's social-work post share as its month's snapshot (the month
     # keeps one row, its latest computation, so a month's trend point is its last day's).
     Periodic("workforce.take_snapshots", interval=24 * HOUR),
+    # Hourly, starting each bureau's nightly matching run in MATCHING_NIGHTLY_HOUR (once a
+    # night), and failing runs whose worker ended mid-run.
+    Periodic("matching.nightly", interval=HOUR),
+    Periodic("matching.fail_stalled_runs", interval=HOUR // 4),
 )

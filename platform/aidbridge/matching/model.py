@@ -1,5 +1,6 @@
 """The matching problem as data: open needs, services with places left, the contract
-items whose units fund some of them, and the candidate pairs with their costs.
+items and contracts whose units and budgets fund some of them, and the candidate pairs
+with their costs.
 
 Pure and vectorised: arrays indexed by position, no database, no ORM objects — the
 loader (set-based SQL) fills them, the solver reads them, the checker in the tests
@@ -26,9 +27,11 @@ class Problem:
 
     - ``need_urgency[i]``: the rank of need i's urgency (``URGENCY_RANK``);
     - ``service_places[j]``: places service j has left;
-    - ``service_pool[j]``: the contract item funding service j (a position in the
-      pools), or ``NO_POOL``; ``pool_units[k]``: the units contract item k can still
-      fund (its units left, within its contract's budget);
+    - ``service_pool[j]``: the pool funding service j (a position in the pools: its
+      contract item), or ``NO_POOL``; ``pool_units[k]``: how many matches pool k can
+      still fund; ``pool_parent[k]``: the pool it draws on in turn (a contract item's
+      contract, whose budget bounds all its items together), or ``NO_POOL``. A match
+      through service j uses one unit of its pool and of every pool above it;
     - ``arc_need[a]``, ``arc_service[a]``, ``arc_cost[a]``: candidate pair a and its
       cost (a non-negative integer: lower is better).
     """
@@ -40,6 +43,7 @@ class Problem:
     service_pool: np.ndarray
     pool_ids: np.ndarray
     pool_units: np.ndarray
+    pool_parent: np.ndarray
     arc_need: np.ndarray
     arc_service: np.ndarray
     arc_cost: np.ndarray
@@ -49,11 +53,12 @@ class Problem:
         cls,
         needs: list[tuple[int, int]],
         services: list[tuple[int, int, int]],
-        pools: list[tuple[int, int]],
+        pools: list[tuple[int, int, int]],
         arcs: list[tuple[int, int, int]],
     ) -> Problem:
         """From plain rows: needs (id, urgency rank), services (id, places, pool position
-        or NO_POOL), pools (id, units), arcs (need position, service position, cost)."""
+        or NO_POOL), pools (id, units, parent position or NO_POOL), arcs (need position,
+        service position, cost)."""
 
         def column(rows, index, dtype=np.int64):
             return np.array([row[index] for row in rows], dtype=dtype)
@@ -66,6 +71,7 @@ class Problem:
             service_pool=column(services, 2),
             pool_ids=column(pools, 0),
             pool_units=column(pools, 1),
+            pool_parent=column(pools, 2),
             arc_need=column(arcs, 0),
             arc_service=column(arcs, 1),
             arc_cost=column(arcs, 2),
@@ -74,6 +80,14 @@ class Problem:
     @property
     def size(self) -> tuple[int, int, int]:
         return len(self.need_ids), len(self.service_ids), len(self.arc_need)
+
+    def pool_chain(self, pool: int) -> list[int]:
+        """The pool and those above it, nearest first."""
+        chain = []
+        while pool != NO_POOL:
+            chain.append(int(pool))
+            pool = self.pool_parent[pool]
+        return chain
 
 
 @dataclass

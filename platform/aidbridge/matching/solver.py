@@ -2,8 +2,9 @@
 reference it must never lose to.
 
 The network: source → each need (1 unit) → each candidate service (1) → the service's
-contract item, if one funds it (the service's places left) → sink (the item's units
-left; an unfunded service goes straight to the sink).
+contract item, if one funds it (the service's places left) → the item's contract (the
+item's units left) → sink (the matches the contract's budget can still fund); an
+unfunded service goes straight to the sink.
 
 What is optimal, in order: the most emergencies served, then the most priority needs,
 then the most routine ones, then the lowest total cost of the pairs. The needs that can
@@ -85,21 +86,31 @@ def _need_nodes(problem: Problem) -> np.ndarray:
 
 def _arcs(problem: Problem) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The network's arcs below the needs (the candidate pairs first, in their order;
-    then each service to its contract item or the sink; each item to the sink)."""
+    then each service to its pool or the sink; each pool to the pool above it or the
+    sink)."""
     n, m, arcs = problem.size
     service_node = 2 + n + np.arange(m, dtype=np.int64)
     pool_node = 2 + n + m + np.arange(len(problem.pool_ids), dtype=np.int64)
-    service_out = np.full(m, SINK, dtype=np.int64)
-    funded = problem.service_pool != NO_POOL
-    service_out[funded] = pool_node[problem.service_pool[funded]]
     starts = np.concatenate([_need_nodes(problem)[problem.arc_need], service_node, pool_node])
     ends = np.concatenate(
-        [service_node[problem.arc_service], service_out, np.full(len(pool_node), SINK)]
+        [
+            service_node[problem.arc_service],
+            _node_above(problem.service_pool, pool_node),
+            _node_above(problem.pool_parent, pool_node),
+        ]
     )
     capacities = np.concatenate(
         [np.ones(arcs, dtype=np.int64), problem.service_places, problem.pool_units]
     ).astype(np.int64)
     return starts, ends, capacities
+
+
+def _node_above(pools: np.ndarray, pool_node: np.ndarray) -> np.ndarray:
+    """Where each service (or pool) sends its flow: the node of its pool, or the sink."""
+    above = np.full(len(pools), SINK, dtype=np.int64)
+    funded = pools != NO_POOL
+    above[funded] = pool_node[pools[funded]]
+    return above
 
 
 def _check(flow, status) -> None:
@@ -112,6 +123,7 @@ def greedy(problem: Problem) -> Solution:
     candidate), each taking its cheapest candidate with a place and units left."""
     places = problem.service_places.copy()
     units = problem.pool_units.copy()
+    chains = [problem.pool_chain(k) for k in range(len(problem.pool_ids))]
     order = np.lexsort((problem.arc_cost, problem.arc_need))  # by need, then cost
     first = np.searchsorted(problem.arc_need[order], np.arange(len(problem.need_ids)))
     last = np.searchsorted(problem.arc_need[order], np.arange(len(problem.need_ids)), side="right")
@@ -123,10 +135,11 @@ def greedy(problem: Problem) -> Solution:
         for arc in order[first[need] : last[need]]:
             service = problem.arc_service[arc]
             pool = problem.service_pool[service]
-            if places[service] > 0 and (pool == NO_POOL or units[pool] > 0):
+            chain = chains[pool] if pool != NO_POOL else ()
+            if places[service] > 0 and all(units[k] > 0 for k in chain):
                 places[service] -= 1
-                if pool != NO_POOL:
-                    units[pool] -= 1
+                for k in chain:
+                    units[k] -= 1
                 chosen.append(arc)
                 break
     return Solution.of(problem, np.array(chosen, dtype=np.int64))

@@ -12,6 +12,7 @@ from enum import StrEnum
 
 from aidbridge.clock import age_on
 from aidbridge.vocab import (
+    AssistanceCategory,
     DisabilityType,
     EmploymentStatus,
     ExpenditureType,
@@ -36,6 +37,20 @@ class Outcome(StrEnum):
     # Member-level outcomes.
     tekun = "tekun"
     individual_inclusion = "individual_inclusion"
+
+
+# The assistance category each outcome puts its household in, as services name their
+# target categories: a household in gradual exit keeps its dibao (NT21-LB-3), and a
+# member included alone receives dibao (NT21-LB-2).
+CATEGORY_OF_OUTCOME: dict[Outcome, AssistanceCategory] = {
+    Outcome.dibao: AssistanceCategory.dibao,
+    Outcome.low_income: AssistanceCategory.low_income,
+    Outcome.expenditure_type: AssistanceCategory.expenditure_type,
+    Outcome.gradual_exit: AssistanceCategory.dibao,
+    Outcome.emergency: AssistanceCategory.emergency,
+    Outcome.tekun: AssistanceCategory.tekun,
+    Outcome.individual_inclusion: AssistanceCategory.dibao,
+}
 
 
 @dataclass(frozen=True)

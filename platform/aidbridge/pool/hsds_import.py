@@ -281,8 +281,7 @@ def _payload(document: dict, context: _Context, existing: Service | None) -> dic
                 "name": str(link["location"].get("name") or "")[:200] or name[:200],
                 "area_code": tenant.jurisdiction_code,
                 "address": _address(link["location"]),
-                "latitude": _float(link["location"].get("latitude"), 90),
-                "longitude": _float(link["location"].get("longitude"), 180),
+                **_point(link["location"]),
             }
             for link in document.get("service_at_locations") or []
             if _address(link["location"])
@@ -318,6 +317,16 @@ def _address(location: dict) -> str:
 def _given(value):
     """None for a missing or empty value (CSV cells are never missing, only empty)."""
     return None if value in (None, "") else value
+
+
+def _point(location: dict) -> dict:
+    """A location's coordinates, both or neither: a point with an impossible or missing
+    part is no point (they are optional)."""
+    latitude = _float(location.get("latitude"), 90)
+    longitude = _float(location.get("longitude"), 180)
+    if latitude is None or longitude is None:
+        return {"latitude": None, "longitude": None}
+    return {"latitude": latitude, "longitude": longitude}
 
 
 def _float(value, limit: float):

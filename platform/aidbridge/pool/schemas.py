@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from aidbridge.i18n import N_, translate_errors
 from aidbridge.pool.models import CapacityPeriod, Funding, ProjectStatus, ServiceStatus
-from aidbridge.schemas import AREA_CODE, FEN, ID, InputSchema, PageQuery, all_optional
+from aidbridge.schemas import (
+    AREA_CODE,
+    FEN,
+    ID,
+    CoordinatesSchema,
+    InputSchema,
+    PageQuery,
+    all_optional,
+)
 from aidbridge.vocab import AssistanceCategory, DisabilityType, TargetGroup
 
 CODE = validate.Regexp(r"^[a-z_.]{2,60}$", error=N_("not a taxonomy code"))
@@ -17,24 +23,10 @@ UNITS = validate.Range(min=0, max=10_000_000)
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 
 
-class LocationSchema(InputSchema):
+class LocationSchema(CoordinatesSchema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     area_code = fields.String(required=True, validate=AREA_CODE)
     address = fields.String(required=True, validate=validate.Length(min=1, max=300))
-    latitude = fields.Float(
-        load_default=None, allow_none=True, validate=validate.Range(min=-90, max=90)
-    )
-    longitude = fields.Float(
-        load_default=None, allow_none=True, validate=validate.Range(min=-180, max=180)
-    )
-
-    @post_load
-    def _coordinates(self, data, **kwargs):
-        # Stored as NUMERIC(9, 6): about 0.1 m, more than any address needs.
-        for name in ("latitude", "longitude"):
-            if data.get(name) is not None:
-                data[name] = Decimal(str(data[name])).quantize(Decimal("0.000001"))
-        return data
 
 
 class ScheduleSchema(InputSchema):

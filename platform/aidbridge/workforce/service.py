@@ -275,6 +275,28 @@ def is_blocked(provider: Tenant, on: date) -> bool:
     return found is not None and found.blocked
 
 
+def blocked_providers(pool: str, provider_ids: Iterable[int], on: date) -> set[int]:
+    """Which of a pool's providers ``is_blocked`` on ``on``, read in one query for all of
+    them (the matching engine asks for every provider of its candidate services). The
+    pool is the providers' jurisdiction, so one pack's rule applies to all."""
+    provider_ids = set(provider_ids)
+    rule = social_work_rule(pool, on, field=None)
+    if rule is None or rule.enforcement != "block" or not provider_ids:
+        return set()
+    with all_tenants():
+        posts = db.session.execute(
+            select(Post.tenant_id, *COUNTED_COLUMNS).where(
+                Post.tenant_id.in_(provider_ids),
+                Post.starts_on <= on,
+                or_(Post.ends_on.is_(None), Post.ends_on >= on),
+            )
+        ).all()
+    rosters: dict[int, list] = {provider: [] for provider in provider_ids}
+    for post in posts:
+        rosters[post.tenant_id].append(post)
+    return {provider for provider, roster in rosters.items() if evaluate(rule, roster, on).blocked}
+
+
 def compliance_changes(provider: Tenant, since: date, until: date) -> list[dict]:
     """Each day from ``since`` to ``until`` on which the provider's compliance changed
     (compared with the day before), with its compliance that day: ``{"on", "compliant",
