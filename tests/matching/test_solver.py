@@ -78,6 +78,20 @@ def test_a_contracts_budget_binds_across_its_items():
     assert best.served == reference.served == 3
 
 
+def test_a_service_serves_a_members_two_needs_once():
+    # Need 0 (priority) could use either service; need 1 (the same member's) only the
+    # first. The optimum gives need 0 the second, and serves both.
+    rows = {
+        "needs": [(1, PRIORITY), (2, ROUTINE)],
+        "services": [(10, 2, -1), (11, 1, -1)],
+        "pools": [],
+        "arcs": [(0, 0, 1, 0), (0, 1, 5, -1), (1, 0, 1, 0)],
+    }
+    best, reference = _solved(rows)
+    assert sorted(_pairs(rows, best)) == [(0, 1), (1, 0)]
+    assert reference.served == 1
+
+
 def test_the_cheapest_of_equally_urgent_pairings_is_chosen():
     rows = {
         "needs": [(1, ROUTINE), (2, ROUTINE)],
@@ -94,13 +108,17 @@ def _exact(rows: dict) -> tuple:
     each need's arc from the source earns a bonus by urgency that outweighs everything
     below it (the instances are small, so plain big numbers do)."""
     graph = nx.DiGraph()
-    total_cost = sum(c for _n, _s, c in rows["arcs"]) + 1
+    total_cost = sum(arc[2] for arc in rows["arcs"]) + 1
     count = len(rows["needs"]) + 1
     for index, (_id, urgency) in enumerate(rows["needs"]):
         bonus = total_cost * count**urgency
         graph.add_edge("source", ("need", index), capacity=1, weight=-bonus)
-    for need, service, cost in rows["arcs"]:
-        graph.add_edge(("need", need), ("service", service), capacity=1, weight=cost)
+    for need, service, cost, group in rows["arcs"]:
+        if group == -1:
+            graph.add_edge(("need", need), ("service", service), capacity=1, weight=cost)
+        else:  # one of the group's pairs at most
+            graph.add_edge(("need", need), ("group", group), capacity=1, weight=cost)
+            graph.add_edge(("group", group), ("service", service), capacity=1, weight=0)
     for index, (_id, places, pool) in enumerate(rows["services"]):
         target = "sink" if pool == -1 else ("pool", pool)
         graph.add_edge(("service", index), target, capacity=places, weight=0)
@@ -110,11 +128,12 @@ def _exact(rows: dict) -> tuple:
     graph.add_nodes_from(["source", "sink"])
     # Not every need must be served: a free way round lets the bonus decide.
     flows = nx.max_flow_min_cost(graph, "source", "sink")
+    service_of = {("group", arc[3]): arc[1] for arc in rows["arcs"] if arc[3] != -1}
     chosen = [
-        (need[1], service[1])
+        (need[1], service_of.get(through, through[1]))
         for need, out in flows.items()
         if isinstance(need, tuple) and need[0] == "need"
-        for service, amount in out.items()
+        for through, amount in out.items()
         if amount
     ]
     assert problems_with(rows, chosen) == []
@@ -148,8 +167,22 @@ def instances(draw):
             (100 + k, draw(st.integers(0, 3)), draw(st.sampled_from([-1, *range(k + 1, pools)])))
             for k in range(pools)
         ],
-        "arcs": [(n, s, draw(st.integers(0, 20))) for n, s in arcs],
+        # A group: pairs of one service from two needs (one member's), chosen once.
+        "arcs": _grouped([(n, s, draw(st.integers(0, 20))) for n, s in arcs], draw(st.booleans())),
     }
+
+
+def _grouped(arcs: list[tuple], group: bool) -> list[tuple]:
+    """Each service's pairs from the first two needs as a group (when ``group``)."""
+    groups = {}
+    grouped = []
+    for need, service, cost in arcs:
+        if group and need in (0, 1):
+            g = groups.setdefault(service, len(groups))
+            grouped.append((need, service, cost, g))
+        else:
+            grouped.append((need, service, cost, -1))
+    return grouped
 
 
 @settings(max_examples=300, deadline=None)

@@ -10,12 +10,14 @@ never a Python loop over pairs:
 2. the rules (``models.STAGES``, in order) set pairs aside: another sub-category; the
    household's assistance categories, the age and disability of the member concerned
    (for a need of the whole household: of any member); consent to share with a
-   non-government provider; no duplicate assistance (a service serves a household
-   member once; a provider that declined a need, or let it expire, does not get it
-   again); a provider the staffing rule blocks; a contract not active today, or
+   non-government provider; a provider that declined the need, or let it expire, does
+   not get it again; no duplicate assistance (a service serves a household member
+   once); a provider the staffing rule blocks; a contract not active today, or
    without units or budget left; no places left; a member's other, more urgent need
    taking the same service;
-3. costs for the pairs left (``costs``); contract items and their contracts as pools.
+3. costs for the pairs left (``costs``); contract items and their contracts as pools;
+   the pairs of one member with one service as a group (it serves the member once,
+   for whichever need the optimum gives it to).
 
 How many services each rule set aside is counted per need, so that an unmatched need
 can say why.
@@ -39,7 +41,7 @@ from aidbridge.db import FlagSet
 from aidbridge.extensions import db
 from aidbridge.households.models import Household, Member
 from aidbridge.matching import costs
-from aidbridge.matching.model import NO_POOL, URGENCY_RANK, Problem
+from aidbridge.matching.model import NO_GROUP, NO_POOL, URGENCY_RANK, Problem
 from aidbridge.matching.models import STAGES, Reason
 from aidbridge.needs.models import Assessment, Need, NeedStatus
 from aidbridge.policy.facts import CATEGORY_OF_OUTCOME, Outcome
@@ -320,6 +322,7 @@ def _build(read: _Read, weights, config, scenario: Scenario) -> Candidates:
         arc_need=arc_need,
         arc_service=arc_service,
         arc_cost=costs.total(parts, weights),
+        arc_group=_groups(needs, arc_need, arc_service),
     )
     return Candidates(
         scope=scope,
@@ -815,11 +818,11 @@ def _stages(needs: Needs, services: Services, need: np.ndarray, service: np.ndar
             )
         ),
         Reason.consent: services.government[service] | needs.consent[need],
-        Reason.already_referred: ~np.isin(
-            _key(needs.owner[need], services.id[service]), history.referred
-        ),
         Reason.declined_before: ~np.isin(
             _key(needs.id[need], services.provider_id[service]), history.refused
+        ),
+        Reason.already_referred: ~np.isin(
+            _key(needs.owner[need], services.id[service]), history.referred
         ),
         Reason.provider_blocked: ~(funded & services.blocked[service]),
         Reason.contract_inactive: ~(funded & ~services.contract_ok[service]),
@@ -832,17 +835,18 @@ def _stages(needs: Needs, services: Services, need: np.ndarray, service: np.ndar
     stage = np.full(len(need), NONE, dtype=np.int64)
     for reason in reversed(list(rules)):  # the first rule failed wins
         stage[~rules[reason]] = STAGES.index(reason)
-    # A member (or household) gets a service once: for its most urgent need it serves.
-    kept = np.flatnonzero(stage == NONE)
-    owner = needs.owner[need[kept]]
-    order = np.lexsort((needs.id[need[kept]], -needs.urgency[need[kept]], service[kept], owner))
-    ranked = kept[order]
-    repeated = np.zeros(len(ranked), dtype=bool)
-    repeated[1:] = (owner[order][1:] == owner[order][:-1]) & (
-        service[ranked][1:] == service[ranked][:-1]
-    )
-    stage[ranked[repeated]] = STAGES.index(Reason.member_other_need)
     return stage
+
+
+def _groups(needs: Needs, need: np.ndarray, service: np.ndarray) -> np.ndarray:
+    """The pairs of one member (or household) with one service, where it has several
+    needs the service could serve, as a group: the service serves it once."""
+    key = _key(needs.owner[need], service)
+    _, group, count = np.unique(key, return_inverse=True, return_counts=True)
+    shared = count[group] > 1
+    groups = np.full(len(need), NO_GROUP, dtype=np.int64)
+    groups[shared] = np.unique(group[shared], return_inverse=True)[1]
+    return groups
 
 
 def _age_admitted(needs: Needs, services: Services, need: np.ndarray, service: np.ndarray):

@@ -13,7 +13,7 @@ import numpy as np
 from aidbridge.db import FlagSet
 from aidbridge.matching.candidates import DIMENSIONS, NONE, Candidates
 from aidbridge.matching.costs import WEIGHTS
-from aidbridge.matching.model import NO_POOL, URGENCY_RANK, Solution
+from aidbridge.matching.model import NO_GROUP, NO_POOL, URGENCY_RANK, Solution
 from aidbridge.matching.models import STAGES, Reason
 from aidbridge.vocab import AssistanceCategory
 
@@ -108,12 +108,13 @@ def _or_none(value) -> int | None:
 
 def _alternatives(c: Candidates, solution: Solution, k: int) -> dict[int, list[dict]]:
     """For each need served, its ``k`` cheapest other candidates, each with why it was
-    not chosen: its places (or its contract's units) all went to other needs, or it had
-    room but cost more."""
+    not chosen: its places (or its contract's units) all went to other needs — the
+    member's other need among them — or it had room but cost more."""
     problem = c.problem
     if k <= 0 or not len(solution.arcs):
         return {}
     full = _full(c, solution)
+    group_used = _groups_used(problem, solution)
     served = np.zeros(len(problem.need_ids), dtype=bool)
     served[problem.arc_need[solution.arcs]] = True
     chosen = np.zeros(len(problem.arc_need), dtype=bool)
@@ -127,12 +128,14 @@ def _alternatives(c: Candidates, solution: Solution, k: int) -> dict[int, list[d
     found: dict[int, list[dict]] = {}
     for arc in kept.tolist():
         j = int(problem.arc_service[arc])
+        group = problem.arc_group[arc]
+        taken = full[j] or (group != NO_GROUP and group_used[group])
         found.setdefault(int(problem.arc_need[arc]), []).append(
             {
                 "service_id": int(c.services.id[j]),
                 "provider_id": int(c.services.provider_id[j]),
                 "cost": int(problem.arc_cost[arc]),
-                "why": "taken" if full[j] else "costlier",
+                "why": "taken" if taken else "costlier",
             }
         )
     return found
@@ -156,17 +159,35 @@ def _full(c: Candidates, solution: Solution) -> np.ndarray:
     return full
 
 
+def _groups_used(problem, solution: Solution) -> np.ndarray:
+    """Whether each group's one pair was chosen."""
+    used = np.zeros(problem.groups, dtype=bool)
+    group = problem.arc_group[solution.arcs]
+    used[group[group != NO_GROUP]] = True
+    return used
+
+
 def unmatched(candidates: Candidates, solution: Solution) -> list[dict]:
     """An unmatched need's fields for each need the solution left out: why, and how many
-    candidates each rule set aside (``capacity_taken``: candidates whose places all went
-    to other needs — at the optimum every candidate left is such)."""
+    candidates each rule set aside. At the optimum every candidate left of an unmatched
+    need is spoken for: it serves the member's other need (``member_other_need``), or its
+    places or contract went to other needs (``capacity_taken``)."""
     c, problem = candidates, candidates.problem
     needs = c.needs
     served = np.zeros(len(needs), dtype=bool)
     served[problem.arc_need[solution.arcs]] = True
-    left = np.bincount(problem.arc_need, minlength=len(needs))
+    group_used = _groups_used(problem, solution)
+    grouped = problem.arc_group != NO_GROUP
+    other_need = np.zeros(len(problem.arc_need), dtype=bool)
+    other_need[grouped] = group_used[problem.arc_group[grouped]]
     removed = c.removed.copy()
-    removed[:, STAGES.index(Reason.capacity_taken)] += left
+    for reason, arcs in (
+        (Reason.member_other_need, other_need),
+        (Reason.capacity_taken, ~other_need),
+    ):
+        removed[:, STAGES.index(reason)] += np.bincount(
+            problem.arc_need[arcs], minlength=len(needs)
+        )
     # The last rule that set any candidate aside (rules run in STAGES order).
     reached = removed > 0
     last = len(STAGES) - 1 - np.argmax(reached[:, ::-1], axis=1)

@@ -19,6 +19,7 @@ from aidbridge.vocab import Urgency
 # Urgency as a rank: the higher, the sooner a scarce place goes to it.
 URGENCY_RANK = {Urgency.routine: 0, Urgency.priority: 1, Urgency.emergency: 2}
 NO_POOL = -1
+NO_GROUP = -1
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,10 @@ class Problem:
       contract, whose budget bounds all its items together), or ``NO_POOL``. A match
       through service j uses one unit of its pool and of every pool above it;
     - ``arc_need[a]``, ``arc_service[a]``, ``arc_cost[a]``: candidate pair a and its
-      cost (a non-negative integer: lower is better).
+      cost (a non-negative integer: lower is better);
+    - ``arc_group[a]``: pairs of one group are chosen at most once together (a service
+      serves a household member once, whichever of the member's needs it would serve),
+      or ``NO_GROUP``.
     """
 
     need_ids: np.ndarray
@@ -47,6 +51,11 @@ class Problem:
     arc_need: np.ndarray
     arc_service: np.ndarray
     arc_cost: np.ndarray
+    arc_group: np.ndarray | None = None
+
+    def __post_init__(self):
+        if self.arc_group is None:
+            object.__setattr__(self, "arc_group", np.full(len(self.arc_need), NO_GROUP))
 
     @classmethod
     def build(
@@ -54,11 +63,11 @@ class Problem:
         needs: list[tuple[int, int]],
         services: list[tuple[int, int, int]],
         pools: list[tuple[int, int, int]],
-        arcs: list[tuple[int, int, int]],
+        arcs: list[tuple],
     ) -> Problem:
         """From plain rows: needs (id, urgency rank), services (id, places, pool position
         or NO_POOL), pools (id, units, parent position or NO_POOL), arcs (need position,
-        service position, cost)."""
+        service position, cost, and optionally its group or NO_GROUP)."""
 
         def column(rows, index, dtype=np.int64):
             return np.array([row[index] for row in rows], dtype=dtype)
@@ -75,11 +84,18 @@ class Problem:
             arc_need=column(arcs, 0),
             arc_service=column(arcs, 1),
             arc_cost=column(arcs, 2),
+            arc_group=np.array(
+                [row[3] if len(row) > 3 else NO_GROUP for row in arcs], dtype=np.int64
+            ),
         )
 
     @property
     def size(self) -> tuple[int, int, int]:
         return len(self.need_ids), len(self.service_ids), len(self.arc_need)
+
+    @property
+    def groups(self) -> int:
+        return int(self.arc_group.max(initial=NO_GROUP)) + 1
 
     def pool_chain(self, pool: int) -> list[int]:
         """The pool and those above it, nearest first."""

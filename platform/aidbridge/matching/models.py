@@ -49,14 +49,15 @@ class Reason(StrEnum):
     age = "age"  # the member concerned (or no member) is outside its age range
     disability = "disability"  # asks for a disability the member (household) lacks
     consent = "consent"  # a non-government provider; the household did not consent
-    already_referred = "already_referred"  # served or referred before: no duplicates
     declined_before = "declined_before"  # its provider declined or let this need expire
+    already_referred = "already_referred"  # served or referred before: no duplicates
     provider_blocked = "provider_blocked"  # the staffing rule blocks its provider
     contract_inactive = "contract_inactive"  # its contract is not active today
     contract_units = "contract_units"  # its contract item has no units left
     contract_budget = "contract_budget"  # its contract has no budget left for a unit
     full = "full"  # no places left
-    member_other_need = "member_other_need"  # kept for a more urgent need of the member
+    # The optimum leaves these (every candidate left of an unmatched need is one):
+    member_other_need = "member_other_need"  # it serves the member's other need
     capacity_taken = "capacity_taken"  # its places went to more urgent or closer needs
 
 

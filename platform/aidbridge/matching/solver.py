@@ -4,7 +4,9 @@ reference it must never lose to.
 The network: source → each need (1 unit) → each candidate service (1) → the service's
 contract item, if one funds it (the service's places left) → the item's contract (the
 item's units left) → sink (the matches the contract's budget can still fund); an
-unfunded service goes straight to the sink.
+unfunded service goes straight to the sink. Candidate pairs of a group (one member's
+needs that one service could serve) pass through a node of their own that lets one
+through.
 
 What is optimal, in order: the most emergencies served, then the most priority needs,
 then the most routine ones, then the lowest total cost of the pairs. The needs that can
@@ -21,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 from ortools.graph.python import max_flow, min_cost_flow
 
-from aidbridge.matching.model import NO_POOL, URGENCY_RANK, Problem, Solution
+from aidbridge.matching.model import NO_GROUP, NO_POOL, URGENCY_RANK, Problem, Solution
 
 RANKS = sorted(URGENCY_RANK.values())
 SOURCE, SINK = 0, 1
@@ -62,7 +64,7 @@ def _cheapest_serving(problem: Problem, counts: dict[int, int]) -> Solution:
     """The cheapest pairs serving exactly ``counts`` needs of each urgency rank: one
     source per rank, supplying that many, each with an arc to each of its needs."""
     n, m, arcs = problem.size
-    first_source = 2 + n + m + len(problem.pool_ids)
+    first_source = 2 + n + m + len(problem.pool_ids) + problem.groups
     rank_source = {rank: first_source + i for i, rank in enumerate(RANKS)}
     flow = min_cost_flow.SimpleMinCostFlow()
     starts, ends, capacities = _arcs(problem)
@@ -86,21 +88,34 @@ def _need_nodes(problem: Problem) -> np.ndarray:
 
 def _arcs(problem: Problem) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The network's arcs below the needs (the candidate pairs first, in their order;
-    then each service to its pool or the sink; each pool to the pool above it or the
-    sink)."""
+    then each group to its service, each service to its pool or the sink, each pool to
+    the pool above it or the sink)."""
     n, m, arcs = problem.size
     service_node = 2 + n + np.arange(m, dtype=np.int64)
     pool_node = 2 + n + m + np.arange(len(problem.pool_ids), dtype=np.int64)
-    starts = np.concatenate([_need_nodes(problem)[problem.arc_need], service_node, pool_node])
+    group_node = 2 + n + m + len(problem.pool_ids) + np.arange(problem.groups, dtype=np.int64)
+    grouped = problem.arc_group != NO_GROUP
+    pair_end = service_node[problem.arc_service]
+    pair_end[grouped] = group_node[problem.arc_group[grouped]]
+    group_service = np.zeros(problem.groups, dtype=np.int64)
+    group_service[problem.arc_group[grouped]] = problem.arc_service[grouped]
+    starts = np.concatenate(
+        [_need_nodes(problem)[problem.arc_need], group_node, service_node, pool_node]
+    )
     ends = np.concatenate(
         [
-            service_node[problem.arc_service],
+            pair_end,
+            service_node[group_service],
             _node_above(problem.service_pool, pool_node),
             _node_above(problem.pool_parent, pool_node),
         ]
     )
     capacities = np.concatenate(
-        [np.ones(arcs, dtype=np.int64), problem.service_places, problem.pool_units]
+        [
+            np.ones(arcs + problem.groups, dtype=np.int64),
+            problem.service_places,
+            problem.pool_units,
+        ]
     ).astype(np.int64)
     return starts, ends, capacities
 
@@ -124,6 +139,7 @@ def greedy(problem: Problem) -> Solution:
     places = problem.service_places.copy()
     units = problem.pool_units.copy()
     chains = [problem.pool_chain(k) for k in range(len(problem.pool_ids))]
+    group_used = np.zeros(problem.groups, dtype=bool)
     order = np.lexsort((problem.arc_cost, problem.arc_need))  # by need, then cost
     first = np.searchsorted(problem.arc_need[order], np.arange(len(problem.need_ids)))
     last = np.searchsorted(problem.arc_need[order], np.arange(len(problem.need_ids)), side="right")
@@ -136,10 +152,15 @@ def greedy(problem: Problem) -> Solution:
             service = problem.arc_service[arc]
             pool = problem.service_pool[service]
             chain = chains[pool] if pool != NO_POOL else ()
+            group = problem.arc_group[arc]
+            if group != NO_GROUP and group_used[group]:
+                continue
             if places[service] > 0 and all(units[k] > 0 for k in chain):
                 places[service] -= 1
                 for k in chain:
                     units[k] -= 1
+                if group != NO_GROUP:
+                    group_used[group] = True
                 chosen.append(arc)
                 break
     return Solution.of(problem, np.array(chosen, dtype=np.int64))
