@@ -12,6 +12,7 @@ def register_portals(app: Flask) -> None:
     from tenants.contracts.views import portal as contracts
     from tenants.households.views import portal as households
     from tenants.labels import register_labels
+    from tenants.matching.views import portal as matching
     from tenants.notifications.views import portal as notifications
     from tenants.notifications.views import unread_notifications
     from tenants.operator.views import portal as operator
@@ -33,6 +34,7 @@ def register_portals(app: Flask) -> None:
         households,
         cases,
         contracts,
+        matching,
         roster,
         staffing,
         notifications,

@@ -9,9 +9,11 @@ from aidbridge.accounts.permissions import Permission, can
 from aidbridge.contracts.models import ContractStatus, FundingSource, ItemStatus, ServiceUnit
 from aidbridge.households.models import ImportMode, ImportStatus, ItemKind, trace_text
 from aidbridge.i18n import translate
+from aidbridge.matching.models import Reason, RunMode, RunStatus
 from aidbridge.money import format_yuan
 from aidbridge.policy.facts import Outcome
 from aidbridge.pool.models import CapacityPeriod, Funding, ProjectStatus, ServiceStatus
+from aidbridge.referrals.models import ReferralStatus
 from aidbridge.vocab import (
     AssistanceCategory,
     DisabilityType,
@@ -286,6 +288,72 @@ QUALIFICATION = {
 }
 
 
+RUN_MODE = {
+    RunMode.batch: _l("Batch run"),
+    RunMode.nightly: _l("Nightly run"),
+    RunMode.instant: _l("Instant match"),
+}
+RUN_STATUS = {
+    RunStatus.queued: _l("Queued"),
+    RunStatus.running: _l("Running"),
+    RunStatus.succeeded: _l("Succeeded"),
+    RunStatus.failed: _l("Failed"),
+}
+# The phases of a run whose seconds it records, in the order they run.
+RUN_PHASE = {
+    "load": _l("Reading the needs and services"),
+    "build": _l("Building the candidate pairs"),
+    "greedy": _l("Greedy reference"),
+    "solve": _l("Optimum (min-cost flow)"),
+    "explain": _l("Explanations"),
+    "write": _l("Writing the referrals"),
+    "total": _l("Total"),
+}
+# Why candidate services were set aside for a need (and, for an unmatched need, why it
+# is unmatched): short words for tables.
+REASON = {
+    Reason.no_service: _l("no service of this need in the area"),
+    Reason.subcategory: _l("serves another sub-category"),
+    Reason.category: _l("not for the household's assistance categories"),
+    Reason.age: _l("outside the age range"),
+    Reason.disability: _l("only for persons with a disability"),
+    Reason.consent: _l("non-government provider, and the household did not consent to share"),
+    Reason.already_referred: _l("already served or referred"),
+    Reason.declined_before: _l("its provider declined this need before"),
+    Reason.provider_blocked: _l("provider blocked by the social-work post rule"),
+    Reason.contract_inactive: _l("its contract is not active"),
+    Reason.contract_units: _l("no contract units left"),
+    Reason.contract_budget: _l("no contract budget left"),
+    Reason.full: _l("no places left"),
+    Reason.member_other_need: _l("serves another need of the same member"),
+    Reason.capacity_taken: _l("places taken by more urgent or closer needs"),
+}
+# The parts of a pair's cost (matching.costs.WEIGHTS), and what each weighs.
+COST_PART = {
+    "distance": _l("Distance"),
+    "performance": _l("Provider's record"),
+    "continuity": _l("Continuity"),
+    "price": _l("Price"),
+}
+COST_PART_HELP = {
+    "distance": _l("How far the household lives from the service's nearest point"),
+    "performance": _l("How often the provider accepted and completed its referrals"),
+    "continuity": _l("Prefer a provider already serving the household"),
+    "price": _l("The unit price of a contract-funded service; free services cost nothing"),
+}
+REFERRAL_STATUS = {
+    ReferralStatus.proposed: _l("Proposed"),
+    ReferralStatus.offered: _l("Offered"),
+    ReferralStatus.accepted: _l("Accepted"),
+    ReferralStatus.declined: _l("Declined"),
+    ReferralStatus.expired: _l("Expired"),
+    ReferralStatus.revoked: _l("Revoked"),
+    ReferralStatus.in_service: _l("In service"),
+    ReferralStatus.completed: _l("Completed"),
+    ReferralStatus.closed_unresolved: _l("Closed unresolved"),
+}
+
+
 def term_label(term) -> str:
     """A taxonomy term in the interface language."""
     return term.name_zh if str(get_locale()).startswith("zh") else term.name_en
@@ -342,6 +410,13 @@ def register_labels(app) -> None:
         CONTRACT_STATUS=CONTRACT_STATUS,
         POST_CATEGORY=POST_CATEGORY,
         QUALIFICATION=QUALIFICATION,
+        RUN_MODE=RUN_MODE,
+        RUN_STATUS=RUN_STATUS,
+        RUN_PHASE=RUN_PHASE,
+        REASON=REASON,
+        COST_PART=COST_PART,
+        COST_PART_HELP=COST_PART_HELP,
+        REFERRAL_STATUS=REFERRAL_STATUS,
         term_label=term_label,
         step_text=step_text,
         translate=translate,
