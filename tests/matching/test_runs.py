@@ -58,7 +58,9 @@ def test_a_run_reports_its_counts_timings_and_the_greedy_beside_it(api, bureau, 
     assert {"load", "build", "solve", "greedy", "write", "total"} <= result["timings"].keys()
     assert result["weights"] == {"distance": 50, "performance": 20, "continuity": 20, "price": 10}
     actions = db.session.scalars(
-        select(AuditEvent.action).where(AuditEvent.target_type == "matching_run")
+        select(AuditEvent.action).where(
+            AuditEvent.target_type == "matching_run", AuditEvent.target_id == str(result["id"])
+        )
     ).all()
     assert actions == ["matching.run_started", "matching.run_finished"]
 

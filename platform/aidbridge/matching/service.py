@@ -405,9 +405,7 @@ def match_now(bureau: Tenant, need: Need, user: User | None, data: dict) -> Matc
     why there is none, is the run's)."""
     if need.status is not NeedStatus.open:
         raise InvalidInput.field("need_id", N_("the need is closed"))
-    if db.session.scalar(
-        select(Referral.id).where(Referral.need_id == need.id, Referral.status.in_(ACTIVE))
-    ):
+    if _referred(need):
         raise Conflict.field("need_id", N_("the need already has an active referral"))
     household = need.household
     now = utcnow()
@@ -424,9 +422,20 @@ def match_now(bureau: Tenant, need: Need, user: User | None, data: dict) -> Matc
     )
     db.session.add(run)
     db.session.flush()
-    _match(run, Scope(bureau, household.area, local_today(), need_ids=(need.id,)))
+    matched = _match(run, Scope(bureau, household.area, local_today(), need_ids=(need.id,)))
+    if not matched and _referred(need):  # a run referred it while this one ran
+        raise Conflict.field("need_id", N_("the need already has an active referral"))
     run.finished_at = utcnow()
     return run
+
+
+def _referred(need: Need) -> bool:
+    return (
+        db.session.scalar(
+            select(Referral.id).where(Referral.need_id == need.id, Referral.status.in_(ACTIVE))
+        )
+        is not None
+    )
 
 
 # --- what if -------------------------------------------------------------------------------
