@@ -24,10 +24,13 @@ def setup(demo: bool) -> None:
     if current_app.config["AIDBRIDGE_ENV"] == "embedded":
         from pathlib import Path
 
-        from aidbridge.config import write_embedded_keys
+        from aidbridge.config import embedded_pii_key, write_embedded_keys
 
-        for name in write_embedded_keys(Path(current_app.config["INSTANCE_DIR"])):
+        instance = Path(current_app.config["INSTANCE_DIR"])
+        for name in write_embedded_keys(instance):
             click.echo(f"wrote a random key to instance/{name}")
+        # The app was configured before a first setup wrote the key; the demo needs it.
+        current_app.config["PII_KEY"] = current_app.config["PII_KEY"] or embedded_pii_key(instance)
     upgrade()
     _load_areas()
     if demo:
@@ -61,13 +64,18 @@ def _load_areas() -> None:
 
 
 def _load_demo() -> None:
-    from aidbridge.demo import DEMO_PASSWORD, load_demo, load_demo_pool
+    from aidbridge.demo import DEMO_PASSWORD, load_demo, load_demo_cases, load_demo_pool
 
     with all_tenants():
         accounts = load_demo()
         services = load_demo_pool()
+        households = load_demo_cases()
     if services:
         click.echo(f"published {services} demo services and a charity project")
+    if households:
+        click.echo(
+            f"registered and assessed {households} demo households; a contract funds a service"
+        )
     click.echo(f"\nDemo accounts (password for all: {DEMO_PASSWORD}):")
     for tenant_name, username, roles in accounts:
         click.echo(f"  {username:<22} {', '.join(roles):<32} {tenant_name}")

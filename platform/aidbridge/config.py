@@ -69,6 +69,11 @@ def embedded_secret(instance_dir: Path) -> str:
     return _read_key(instance_dir, SECRET_FILE) or secrets.token_hex(32)
 
 
+def embedded_pii_key(instance_dir: Path) -> str | None:
+    """The embedded mode's personal-data key, as ``flask setup`` wrote it."""
+    return _read_key(instance_dir, PII_KEY_FILE)
+
+
 def write_embedded_keys(instance_dir: Path) -> list[str]:
     """Create the embedded key files (owner-only) that do not exist; the names written."""
     written = []
@@ -121,7 +126,7 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         secret = embedded_secret(instance_dir)
 
     # Without it (embedded mode before `flask setup`) nothing personal can be stored.
-    pii_key = env.get("PII_KEY") or _read_key(instance_dir, PII_KEY_FILE)
+    pii_key = env.get("PII_KEY") or embedded_pii_key(instance_dir)
     if pii_key:
         _check_pii_key(pii_key)
     redis_url = env.get("REDIS_URL") or None

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from sqlalchemy import select
 
 from aidbridge.accounts import service
@@ -256,3 +259,227 @@ def load_demo_pool() -> int:
             created += 1
     db.session.commit()
     return created
+
+
+# --- households with assessed needs, and a contract funding a service --------------------
+
+# The agency's roster meets the Nantong social-work post share (NT21-SW-1) with posts to
+# spare: (title, category, certificate number or None).
+DEMO_ROSTER = [
+    ("社会工作者", "social_work", "SW2024-0311"),
+    ("社会工作者", "social_work", "SW2024-0312"),
+    ("社会工作者", "social_work", "SW2025-0107"),
+    ("社会工作者", "social_work", "SW2025-0108"),
+    ("项目主管", "management", None),
+    ("行政专员", "management", None),
+    ("财务", "support", None),
+    ("心理咨询师", "professional_technical", None),
+    ("护理员", "support", None),
+    ("护理员", "support", None),
+]
+DEMO_PURCHASE_ITEM = {
+    "code": "NT-2026-CARE-01",
+    "name": "高龄困难老人上门访视服务",
+    "dimension": "care",
+    "subcategory": "care.home_visit",
+    "unit": "visit",
+    "unit_price_fen": 8_000,
+    "quality": "每次上门不少于 1 小时，记录老人照料需求并跟进",
+}
+DEMO_CONTRACT = {
+    "number": "NTMZ-2026-017",
+    "title": "崇川区高龄困难老人上门访视服务项目",
+    "budget_fen": 4_800_000,
+    "funding_source": "special_funds",
+    "areas": ["320613001", "320613002", "320613003"],
+    "units": 600,
+}
+# The contract funds this service of the pool.
+DEMO_FUNDED_SERVICE = "高龄独居老人上门访视"
+
+# Households of the bureau: (head's name, community, address, coordinates or None,
+# members [(name, birth date, relation, labour capacity, employment, sex)], monthly
+# pensions by member position (fen), consents to share, needs [(dimension, sub-category,
+# member position or None, severity, urgency)]). Low pensions make them dibao households
+# when decided; the last household earns enough to receive nothing.
+DEMO_HOUSEHOLDS = [
+    (
+        "320613001001", "北大街23号1幢102室", (32.0135, 120.8583),
+        [("王秀英", "1944-03-12", "head", "none", "not_in_labour_force", "female")],
+        {0: 60_000}, True,
+        [("care", "care.home_visit", 0, "severe", "priority"),
+         ("psychological", "psychological.counselling", 0, "moderate", "routine")],
+    ),
+    (
+        "320613001002", "八仙城小区5幢301室", None,
+        [("李国华", "1949-11-02", "head", "none", "not_in_labour_force", "male")],
+        {0: 75_000}, True,
+        [("care", "care.home_visit", 0, "severe", "emergency")],
+    ),
+    (
+        "320613002001", "东大街118号", (32.0102, 120.8721),
+        [("张建军", "1981-07-19", "head", "full", "unemployed", "male"),
+         ("张小雨", "2015-09-01", "child", "none", "not_in_labour_force", "female")],
+        {}, True,
+        [("employment", "employment.skills_training", 0, "moderate", "routine"),
+         ("education", "education.tutoring", 1, "moderate", "routine")],
+    ),
+    (
+        "320613001003", "北濠桥新村12幢402室", None,
+        [("陈丽", "1988-02-27", "head", "full", "employed", "female"),
+         ("陈浩然", "2013-05-14", "child", "none", "not_in_labour_force", "male")],
+        {0: 900_000}, True,
+        [("education", "education.tutoring", 1, "mild", "routine"),
+         ("education", "education.companionship", 1, "moderate", "routine")],
+    ),
+    (
+        "320613004002", "人民路66号3幢201室", None,
+        [("赵桂兰", "1952-08-30", "head", "none", "not_in_labour_force", "female")],
+        {0: 50_000}, False,
+        [("care", "care.home_visit", 0, "moderate", "routine"),
+         ("psychological", "psychological.counselling", 0, "moderate", "routine"),
+         ("legal", None, None, "moderate", "priority")],
+    ),
+]  # fmt: skip
+
+
+def _resident_id(born: str, serial: int, female: bool) -> str:
+    """A valid resident ID number of Chongchuan (320602) for the demo's people."""
+    from aidbridge.resident_id import check_character
+
+    body = f"320602{born.replace('-', '')}{serial * 2 + (0 if female else 1):03d}"
+    return body + check_character(body)
+
+
+@contextmanager
+def _acting_for(tenant: Tenant) -> Iterator[None]:
+    """In the tenant's scope, flushing what it wrote (its rows and audit entries) before
+    another tenant's turn."""
+    with tenant_context(tenant.id):
+        yield
+        db.session.flush()
+
+
+def load_demo_cases() -> int:
+    """A roster for the agency, a contract with it funding the home-visit service, and
+    the bureau's households decided and assessed with open needs, once. Returns how many
+    households were registered."""
+    from aidbridge.clock import local_today
+    from aidbridge.contracts import service as contracts
+    from aidbridge.contracts.models import Contract, ContractStatus, ItemStatus
+    from aidbridge.contracts.schemas import ContractInputSchema, PurchaseItemInputSchema
+    from aidbridge.households import service as households
+    from aidbridge.households.models import Household
+    from aidbridge.households.schemas import RegistrationSchema
+    from aidbridge.needs import service as needs
+    from aidbridge.needs.schemas import AssessmentInputSchema
+    from aidbridge.pool.models import Service
+    from aidbridge.workforce import service as workforce
+    from aidbridge.workforce.models import Post
+    from aidbridge.workforce.schemas import PostInputSchema
+
+    bureau, agency = (
+        db.session.scalar(select(Tenant).where(Tenant.credit_code == DEMO_TENANTS[i][2]))
+        for i in (1, 3)
+    )
+    today = local_today()
+    year_start = today.replace(month=1, day=1)
+    with _acting_for(agency):
+        if db.session.scalar(select(Post.id).limit(1)) is None:
+            for n, (title, category, certificate) in enumerate(DEMO_ROSTER):
+                post = {"title": title, "category": category, "holder_name": f"员工{n + 1}"}
+                if certificate:
+                    post |= {
+                        "qualification": "social_worker",
+                        "certificate_number": certificate,
+                        "certified_on": "2024-06-01",
+                    }
+                data = PostInputSchema().load({**post, "starts_on": year_start.isoformat()})
+                workforce.add_post(agency, data, None)
+    with _acting_for(bureau):
+        number = DEMO_CONTRACT["number"]
+        contract = db.session.scalar(select(Contract).where(Contract.number == number))
+        if contract is None:
+            item = contracts.add_item(PurchaseItemInputSchema().load(DEMO_PURCHASE_ITEM))
+            contracts.set_item_status(item, ItemStatus.published)
+            fields = {k: v for k, v in DEMO_CONTRACT.items() if k != "units"}
+            contract = contracts.create_contract(
+                bureau,
+                ContractInputSchema().load(
+                    {
+                        **fields,
+                        "provider_id": agency.id,
+                        "starts_on": year_start.isoformat(),
+                        "ends_on": today.replace(month=12, day=31).isoformat(),
+                        "items": [{"purchase_item_id": item.id, "units": DEMO_CONTRACT["units"]}],
+                    }
+                ),
+            )
+            contracts.set_contract_status(contract, ContractStatus.active, today)
+        contract_id = contract.id
+    with _acting_for(agency):
+        service = db.session.scalar(select(Service).where(Service.name == DEMO_FUNDED_SERVICE))
+        if service is not None and service.contract_id is None:
+            contracts.fund_service(agency, service, contract_id)
+    registered = 0
+    with _acting_for(bureau):
+        caseworker = db.session.scalar(select(User).where(User.username == "bureau.caseworker"))
+        serial = 0
+        for area, address, point, members, pensions, consents, wanted in DEMO_HOUSEHOLDS:
+            people = []
+            for name, born, relation, labour, employment, sex in members:
+                serial += 1
+                people.append(
+                    {
+                        "name": name,
+                        "id_number": _resident_id(born, serial, sex == "female"),
+                        "relation": relation,
+                        "labour_capacity": labour,
+                        "employment": employment,
+                    }
+                )
+            if db.session.scalar(select(Household.id).where(Household.address == address)):
+                continue
+            registered_on = year_start.isoformat()
+            latitude, longitude = point or (None, None)
+            household = households.register(
+                bureau,
+                RegistrationSchema().load(
+                    {
+                        "area_code": area,
+                        "address": address,
+                        "latitude": latitude,
+                        "longitude": longitude,
+                        "setting": "urban",
+                        "phone": f"1381234{5600 + serial:04d}",
+                        "checks_authorised_on": registered_on,
+                        "registered_on": registered_on,
+                        "members": people,
+                        "items": [
+                            {"kind": "income", "type": "pension", "amount_fen": fen, "member": m}
+                            for m, fen in pensions.items()
+                        ],
+                    }
+                ),
+            )
+            households.decide(household, today, caseworker)
+            rows = [
+                {
+                    "dimension": dimension,
+                    "subcategory": subcategory,
+                    "member_id": None if m is None else household.members[m].id,
+                    "severity": severity,
+                    "urgency": urgency,
+                }
+                for dimension, subcategory, m, severity, urgency in wanted
+            ]
+            needs.assess(
+                household,
+                AssessmentInputSchema().load(
+                    {"assessed_on": today.isoformat(), "consents_to_share": consents, "needs": rows}
+                ),
+                caseworker,
+            )
+            registered += 1
+    db.session.commit()
+    return registered

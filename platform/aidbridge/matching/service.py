@@ -120,11 +120,12 @@ def start_run(bureau: Tenant, user: User | None, data: dict, mode: RunMode = Run
         "matching.run_started", "matching_run", run.id, tenant_id=bureau.id,
         after={"area_code": area.code, "mode": str(mode), "weights": run.weights},
     )  # fmt: skip
-    run_id = run.id
-    # The job reads the run in a session of its own: commit it first (nothing is read
-    # before the job has run, so what it wrote in process is what is read next).
+    run_id, bureau_id = run.id, bureau.id
+    # The job reads the run in a session of its own: commit it first. Nothing is read
+    # after the commit until the job has run (on SQLite a read would fix the
+    # transaction's view), so what it wrote in process is what is read next.
     db.session.commit()
-    enqueue(JOB, run_id, tenant_id=bureau.id)
+    enqueue(JOB, run_id, tenant_id=bureau_id)
     return db.session.get(MatchingRun, run_id)
 
 
