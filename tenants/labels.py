@@ -70,6 +70,9 @@ PERMISSION = {
     Permission.read_compliance: _l("Read providers' social-work post shares"),
     Permission.run_matching: _l("Run the matching of needs with services"),
     Permission.read_matching: _l("Read matching runs, their matches and unmatched needs"),
+    Permission.offer_referrals: _l("Offer matched needs to providers, and revoke referrals"),
+    Permission.answer_referrals: _l("Accept or decline the referrals offered to you"),
+    Permission.read_referrals: _l("Read the referrals between bureau and provider"),
 }
 
 

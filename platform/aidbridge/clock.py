@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from calendar import monthrange
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import chinese_calendar
 from flask import current_app
 
 
@@ -28,3 +29,31 @@ def add_months(day: date, months: int) -> date:
 def age_on(born: date, day: date) -> int:
     """Age in whole years on ``day`` (a birthday counts from the day itself)."""
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def is_working_day(day: date) -> bool:
+    """A working day on the mainland calendar: the State Council's public holidays and
+    make-up working days (调休) as ``chinesecalendar`` knows them, with the local changes
+    of the settings (``HOLIDAYS``, ``WORKDAYS``); Monday to Friday in a year it does not
+    know yet."""
+    config = current_app.config
+    if day in config["HOLIDAYS"]:
+        return False
+    if day in config["WORKDAYS"]:
+        return True
+    try:
+        return chinese_calendar.is_workday(day)
+    except NotImplementedError:
+        return day.weekday() < 5
+
+
+def add_working_days(moment: datetime, days: int) -> datetime:
+    """``days`` working days after ``moment``, at the same clock time where the users
+    are (a Friday afternoon's offer with two days is due on Tuesday afternoon)."""
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    local = moment.astimezone(zone)
+    day, counted = local.date(), 0
+    while counted < days:
+        day += timedelta(days=1)
+        counted += is_working_day(day)
+    return datetime.combine(day, local.timetz()).astimezone(UTC)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 MIN_SECRET_LENGTH = 32
@@ -94,6 +94,17 @@ def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _dates(env: Mapping[str, str], name: str) -> frozenset[date]:
+    try:
+        return frozenset(
+            date.fromisoformat(part.strip())
+            for part in env.get(name, "").split(",")
+            if part.strip()
+        )
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be ISO dates separated by commas: {exc}") from None
 
 
 def load_config(env: Mapping[str, str] | None = None) -> dict:
@@ -187,6 +198,10 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         # Loads and solves again when capacity changed meanwhile; the last attempt locks
         # the pool's services first.
         "MATCHING_ATTEMPTS": int(env.get("MATCHING_ATTEMPTS", "3")),
+        # Local changes to the mainland calendar of working days (ISO dates, comma
+        # separated): days off it does not know, and working days it does not know.
+        "HOLIDAYS": _dates(env, "AIDBRIDGE_HOLIDAYS"),
+        "WORKDAYS": _dates(env, "AIDBRIDGE_WORKDAYS"),
         "API_PAGE_SIZE": 50,
         "API_MAX_PAGE_SIZE": 200,
     }

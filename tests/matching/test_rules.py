@@ -15,7 +15,7 @@ from aidbridge.contracts.models import Contract, ContractItem, ContractStatus
 from aidbridge.extensions import db
 from aidbridge.policy.facts import Outcome
 from aidbridge.pool.models import Service, ServiceStatus
-from aidbridge.referrals.models import Referral, ReferralStatus
+from aidbridge.referrals.models import DeclineReason, Referral, ReferralStatus
 
 from factories import make_tenant, member_data
 from matching_data import (
@@ -216,6 +216,8 @@ def test_a_service_serves_a_member_once_for_the_most_urgent_need(api, bureau, ch
 def _end(referral_id: int, status: ReferralStatus) -> None:
     referral = db.session.get(Referral, referral_id)
     referral.status = status
+    if status is ReferralStatus.declined:
+        referral.decline_reason = DeclineReason.no_capacity
     db.session.commit()
 
 

@@ -20,7 +20,7 @@ from aidbridge.matching import service as matching
 from aidbridge.matching.models import MatchingRun, RunStatus, UnmatchedNeed
 from aidbridge.notifications.models import Notification
 from aidbridge.pool.models import Service
-from aidbridge.referrals.models import Referral, ReferralStatus
+from aidbridge.referrals.models import DeclineReason, Referral, ReferralStatus
 from aidbridge.tenancy import tenant_context
 
 from factories import make_tenant, make_user
@@ -131,6 +131,7 @@ def _referral(past, need, service, status: ReferralStatus) -> Referral:
         tenant_id=past.tenant_id, need_id=need.id, household_id=need.household_id,
         service_id=service.id, provider_id=service.tenant_id, run_id=past.id,
         urgency="routine", status=status, cost=0, explanation={},
+        decline_reason=DeclineReason.no_capacity if status is ReferralStatus.declined else None,
     )  # fmt: skip
     db.session.add(referral)
     db.session.commit()

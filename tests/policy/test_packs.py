@@ -110,6 +110,14 @@ def test_the_packs_carry_the_documented_numbers(packs):
     assert packs["nantong-2021"].tekun.minor_age_limit == 18
 
 
+def test_each_pack_gives_an_emergency_hours_and_other_needs_working_days(packs):
+    for pack in packs.values():
+        emergency = pack.referrals.response("emergency")
+        assert (emergency.rule, emergency.hours) == ("ALL-EM-2", 4), pack.name
+        routine = pack.referrals.response("routine")
+        assert (routine.rule, routine.working_days) == ("ALL-PR-1", 2), pack.name
+
+
 @pytest.mark.parametrize(
     ("name", "enforcement"),
     [
@@ -179,6 +187,22 @@ def test_local_settings_are_named_and_exist(packs):
             "social_work_posts.enforcement",
             "Must be one of: warn, block",
         ),
+        (
+            {"referrals__respond_within__2__working_days": 1},
+            "referrals.respond_within.2.working_days",
+            "give working_days or hours, one of them",
+        ),
+        (
+            {"referrals__respond_within__1__urgency": "routine"},
+            "referrals.respond_within",
+            "name each urgency once",
+        ),
+        (
+            {"referrals__tell_bureau_at": 0.4},
+            "referrals.tell_bureau_at",
+            "after remind_provider_at",
+        ),
+        ({"referrals__remind_provider_at": 1}, "referrals.remind_provider_at", "less than 1"),
     ],
 )
 def test_a_broken_pack_fails_naming_the_field(changes, field, reason):

@@ -28,6 +28,9 @@ class Permission(StrEnum):
     read_compliance = "read_compliance"
     run_matching = "run_matching"
     read_matching = "read_matching"
+    offer_referrals = "offer_referrals"
+    answer_referrals = "answer_referrals"
+    read_referrals = "read_referrals"
 
 
 GRANTS: dict[Permission, frozenset[Role]] = {
@@ -68,6 +71,14 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     # an urgent need at once (ALL-EM-2), previews; and reading what runs found.
     Permission.run_matching: frozenset({Role.admin, Role.caseworker, Role.assessor}),
     Permission.read_matching: frozenset({Role.admin, Role.caseworker, Role.assessor, Role.monitor}),
+    # Referrals (ALL-PR-1): the bureau offers its matches to the providers and revokes
+    # them; a provider's staff accept an offer, assigning a social worker, or decline it;
+    # both sides read the referrals between them.
+    Permission.offer_referrals: frozenset({Role.admin, Role.caseworker, Role.assessor}),
+    Permission.answer_referrals: frozenset({Role.admin, Role.caseworker}),
+    Permission.read_referrals: frozenset(
+        {Role.admin, Role.caseworker, Role.assessor, Role.monitor}
+    ),
 }
 
 # Permissions that only some kinds of tenant have, whatever the role: households are
@@ -91,6 +102,11 @@ TENANT_TYPES: dict[Permission, frozenset[TenantType]] = {
     Permission.read_compliance: frozenset({TenantType.bureau}),
     Permission.run_matching: frozenset({TenantType.bureau}),
     Permission.read_matching: frozenset({TenantType.bureau}),
+    Permission.offer_referrals: frozenset({TenantType.bureau}),
+    Permission.answer_referrals: frozenset({TenantType.charity, TenantType.agency}),
+    Permission.read_referrals: frozenset(
+        {TenantType.bureau, TenantType.charity, TenantType.agency}
+    ),
 }
 
 # Roles a tenant of each type may grant to its users.

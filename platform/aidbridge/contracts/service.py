@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext
-from sqlalchemy import func, select, true
+from sqlalchemy import func, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -542,4 +542,26 @@ def detail(contract: Contract, today: date) -> ContractDetail:
         contract,
         workforce.compliance(provider, today),
         workforce.compliance(provider, today, contract.id),
+    )
+
+
+# --- units held by matched referrals ---------------------------------------------------------
+
+
+def release_held_unit(item_id: int) -> None:
+    """Give back the unit of the item, and its price on the contract's budget, that a
+    referral held from its match and ended without using: under the contract's row lock,
+    as a delivery takes it. Across tenants on purpose (a provider's answer releases it)."""
+    item, contract = ContractItem.__table__, Contract.__table__
+    contract_id, price = db.session.execute(
+        select(item.c.contract_id, item.c.unit_price_fen).where(item.c.id == item_id)
+    ).one()
+    db.session.execute(select(contract.c.id).where(contract.c.id == contract_id).with_for_update())
+    db.session.execute(
+        update(item).where(item.c.id == item_id).values(units_reserved=item.c.units_reserved - 1)
+    )
+    db.session.execute(
+        update(contract)
+        .where(contract.c.id == contract_id)
+        .values(reserved_fen=contract.c.reserved_fen - price)
     )

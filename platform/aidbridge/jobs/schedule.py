@@ -1,4 +1,4 @@
-"""Periodic work, declared as data. Later issues add SLA escalation, nightly matching…"""
+"""Periodic work, declared as data."""
 
 from aidbridge.jobs import Periodic
 
@@ -19,4 +19,7 @@ PERIODIC: tuple[Periodic, ...] = (
     # night), and failing runs whose worker ended mid-run.
     Periodic("matching.nightly", interval=HOUR),
     Periodic("matching.fail_stalled_runs", interval=HOUR // 4),
+    # Offers past their response time expire (the need is matched again); those near it
+    # remind the provider, then tell the bureau. Every 5 minutes: an emergency has hours.
+    Periodic("referrals.expire_offers", interval=HOUR // 12),
 )

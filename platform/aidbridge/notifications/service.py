@@ -13,6 +13,7 @@ from aidbridge.errors import NotFound
 from aidbridge.extensions import db
 from aidbridge.i18n import N_
 from aidbridge.notifications.models import Notification
+from aidbridge.tenancy import tenant_context
 
 
 def notify(
@@ -24,27 +25,32 @@ def notify(
     skip: User | None = None,
 ) -> int:
     """Tell every active user of the tenant who holds ``permission`` (but ``skip``, who
-    caused it); returns how many."""
-    users = db.session.scalars(
-        select(User)
-        .where(User.tenant_id == tenant_id, User.active.is_(True))
-        .options(selectinload(User.role_grants), joinedload(User.tenant))
-    ).all()
-    skip_id = skip.id if skip is not None else None
-    told = 0
-    for user in users:
-        if user.id != skip_id and grants(user.roles, user.tenant.type, permission):
-            db.session.add(
-                Notification(
-                    tenant_id=tenant_id,
-                    user_id=user.id,
-                    kind=kind,
-                    message=message,
-                    params=params or {},
-                )
-            )
-            told += 1
+    caused it); returns how many. From any tenant's scope: a bureau tells a provider,
+    a provider's answer tells the bureau."""
+    # What the caller wrote is flushed in its own scope; the notifications are the told
+    # tenant's rows, read and written in its scope.
     db.session.flush()
+    with tenant_context(tenant_id):
+        users = db.session.scalars(
+            select(User)
+            .where(User.tenant_id == tenant_id, User.active.is_(True))
+            .options(selectinload(User.role_grants), joinedload(User.tenant))
+        ).all()
+        skip_id = skip.id if skip is not None else None
+        told = 0
+        for user in users:
+            if user.id != skip_id and grants(user.roles, user.tenant.type, permission):
+                db.session.add(
+                    Notification(
+                        tenant_id=tenant_id,
+                        user_id=user.id,
+                        kind=kind,
+                        message=message,
+                        params=params or {},
+                    )
+                )
+                told += 1
+        db.session.flush()
     return told
 
 

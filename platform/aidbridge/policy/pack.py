@@ -35,7 +35,7 @@ from marshmallow import (
 
 from aidbridge.policy.facts import Outcome
 from aidbridge.schemas import flatten_messages
-from aidbridge.vocab import DisabilityType, Setting, Severity
+from aidbridge.vocab import DisabilityType, Setting, Severity, Urgency
 
 
 class PackError(ValueError):
@@ -289,6 +289,32 @@ class SocialWorkPosts:
 
 
 @dataclass(frozen=True)
+class ResponseTime:
+    """How long a provider has to answer an offered referral of one urgency: whole
+    working days (weekends and public holidays skipped, the clock time kept), or hours
+    on the clock (an emergency does not wait for Monday)."""
+
+    urgency: str
+    rule: str
+    working_days: int | None
+    hours: int | None
+
+
+@dataclass(frozen=True)
+class Referrals:
+    """Answering offered referrals (local settings): the time each urgency allows, and
+    the shares of it after which the provider is reminded and then the bureau told;
+    when it has passed the offer expires and the need goes back to matching."""
+
+    respond_within: tuple[ResponseTime, ...]
+    remind_provider_at: Decimal
+    tell_bureau_at: Decimal
+
+    def response(self, urgency: str) -> ResponseTime:
+        return next(r for r in self.respond_within if r.urgency == urgency)
+
+
+@dataclass(frozen=True)
 class Pack:
     jurisdiction: str
     version: str
@@ -313,6 +339,7 @@ class Pack:
     employment_support: EmploymentSupport | None
     assessment: AssessmentRules
     social_work_posts: SocialWorkPosts | None
+    referrals: Referrals
 
     @property
     def name(self) -> str:
@@ -696,6 +723,40 @@ class SocialWorkPostsSchema(_Part):
     model = SocialWorkPosts
 
 
+class ResponseTimeSchema(_Part):
+    urgency = fields.String(required=True, validate=validate.OneOf(list(Urgency)))
+    rule = _rule(required=True)
+    working_days = fields.Integer(load_default=None, strict=True, validate=validate.Range(1, 30))
+    hours = fields.Integer(load_default=None, strict=True, validate=validate.Range(1, 720))
+
+    @validates_schema(skip_on_field_errors=True)
+    def _one_measure(self, data, **kwargs):
+        if (data["working_days"] is None) == (data["hours"] is None):
+            raise ValidationError("give working_days or hours, one of them", "working_days")
+
+    model = ResponseTime
+
+
+class ReferralsSchema(_Part):
+    respond_within = fields.List(fields.Nested(ResponseTimeSchema), required=True)
+    remind_provider_at = fields.Decimal(
+        required=True, validate=validate.Range(0, 1, min_inclusive=False, max_inclusive=False)
+    )
+    tell_bureau_at = fields.Decimal(
+        required=True, validate=validate.Range(0, 1, min_inclusive=False, max_inclusive=False)
+    )
+
+    @validates_schema(skip_on_field_errors=True)
+    def _every_urgency_once(self, data, **kwargs):
+        named = [r.urgency for r in data["respond_within"]]
+        if sorted(named) != sorted(Urgency):
+            raise ValidationError("name each urgency once", "respond_within")
+        if data["tell_bureau_at"] <= data["remind_provider_at"]:
+            raise ValidationError("must come after remind_provider_at", "tell_bureau_at")
+
+    model = Referrals
+
+
 class PackSchema(_Part):
     jurisdiction = fields.String(required=True, validate=validate.Regexp(r"^[a-z][a-z_]{1,39}$"))
     version = fields.String(required=True, validate=validate.Regexp(r"^[0-9A-Za-z.\-]{1,20}$"))
@@ -722,6 +783,7 @@ class PackSchema(_Part):
     employment_support = fields.Nested(EmploymentSupportSchema, load_default=None)
     assessment = fields.Nested(AssessmentSchema, required=True)
     social_work_posts = fields.Nested(SocialWorkPostsSchema, load_default=None)
+    referrals = fields.Nested(ReferralsSchema, required=True)
 
     @validates_schema(skip_on_field_errors=True)
     def _standards_in_order(self, data, **kwargs):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.orm import joinedload
 
 from aidbridge.accounts.models import Tenant, TenantStatus, TenantType, User
@@ -533,3 +533,23 @@ def listing_context(listings: list[Service]) -> tuple[dict[int, Tenant], list[Ta
         )
     }
     return providers, all_terms()
+
+
+def give_back_place(service_id: int) -> None:
+    """A place a referral took and did not use, back to the service (never beyond its
+    places per period, which the provider may have lowered meanwhile). One statement,
+    so that bookings at the same moment add up; across tenants on purpose."""
+    table = Service.__table__
+    db.session.execute(
+        update(table)
+        .where(table.c.id == service_id)
+        .values(
+            capacity_available=case(
+                (
+                    table.c.capacity_available < table.c.capacity_per_period,
+                    table.c.capacity_available + 1,
+                ),
+                else_=table.c.capacity_available,
+            )
+        )
+    )

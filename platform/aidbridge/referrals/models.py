@@ -3,9 +3,10 @@
 A referral is the referring bureau's record (its tenant), seen by the bureau and by
 the provider it names, nobody else. It starts as a match the engine proposed
 (``proposed``) and follows the life cycle of the glossary; while it is active the need
-is not matched again, and while it holds (see ``HOLDING``) it keeps one place of the
-service and, for a contract-funded service, one unit of the contract item and its
-price, so that no other match can hand them out.
+is not matched again. It keeps one place of the service from the match, given back if
+it ends without service (``UNSERVED``); for a contract-funded service it holds one
+unit of the contract item and its price (``HOLDING``) until the first delivery draws
+it down or it ends without one, so that no other match can hand them out.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, text
+from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from aidbridge.clock import utcnow
@@ -35,6 +36,40 @@ class ReferralStatus(StrEnum):
     closed_unresolved = "closed_unresolved"
 
 
+class DeclineReason(StrEnum):
+    no_capacity = "no_capacity"
+    not_eligible = "not_eligible"
+    cannot_contact = "cannot_contact"
+    outside_area = "outside_area"
+    household_refused = "household_refused"
+    other = "other"  # with a note saying what
+
+
+# The moves a referral may make (Primero's life cycle, the glossary's states). The
+# bureau offers and revokes; the provider accepts or declines; an offer left
+# unanswered expires; the first service record starts the service; closing ends it.
+TRANSITIONS: dict[ReferralStatus, frozenset[ReferralStatus]] = {
+    ReferralStatus.proposed: frozenset({ReferralStatus.offered, ReferralStatus.revoked}),
+    ReferralStatus.offered: frozenset(
+        {
+            ReferralStatus.accepted,
+            ReferralStatus.declined,
+            ReferralStatus.expired,
+            ReferralStatus.revoked,
+        }
+    ),
+    ReferralStatus.accepted: frozenset(
+        {ReferralStatus.in_service, ReferralStatus.revoked, ReferralStatus.closed_unresolved}
+    ),
+    ReferralStatus.in_service: frozenset(
+        {ReferralStatus.completed, ReferralStatus.closed_unresolved}
+    ),
+    ReferralStatus.declined: frozenset(),
+    ReferralStatus.expired: frozenset(),
+    ReferralStatus.revoked: frozenset(),
+    ReferralStatus.completed: frozenset(),
+    ReferralStatus.closed_unresolved: frozenset(),
+}
 # A need with a referral in one of these is being served: it is not matched again.
 ACTIVE = frozenset(
     {
@@ -48,6 +83,11 @@ ACTIVE = frozenset(
 REFUSED = frozenset({ReferralStatus.declined, ReferralStatus.expired})
 # The provider is serving the household (continuity prefers it for its other needs).
 SERVING = frozenset({ReferralStatus.accepted, ReferralStatus.in_service})
+# Holding one unit of the contract item (and its price on the contract): from the match
+# until the first delivery draws it down, or the referral ends without service.
+HOLDING = frozenset({ReferralStatus.proposed, ReferralStatus.offered, ReferralStatus.accepted})
+# Ended without the household being served: the service's place is given back.
+UNSERVED = frozenset({ReferralStatus.declined, ReferralStatus.expired, ReferralStatus.revoked})
 
 
 def _in(statuses: frozenset[ReferralStatus]) -> str:
@@ -79,6 +119,26 @@ class Referral(TenantOwned, Timestamped, db.Model):
     # admitted it, the parts of its cost and the next-best alternatives (matching.explain).
     cost: Mapped[int] = mapped_column(BigInteger)
     explanation: Mapped[dict] = mapped_column(JSON)
+    # The offer: when it was made, by when the provider must answer and the rule that
+    # says so (the pack's response times), and when the provider and then the bureau
+    # were told that time was running out.
+    offered_at: Mapped[datetime | None]
+    respond_by: Mapped[datetime | None] = mapped_column(index=True)
+    respond_rule: Mapped[str | None] = mapped_column(String(20))
+    provider_reminded_at: Mapped[datetime | None]
+    bureau_told_at: Mapped[datetime | None]
+    # The provider's answer: who gave it, when, and the social worker it assigned (a
+    # user of the provider) or why it declined.
+    answered_at: Mapped[datetime | None]
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    worker_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    decline_reason: Mapped[DeclineReason | None] = mapped_column(
+        enum_column(DeclineReason, "decline_reason", length=20)
+    )
+    decline_note: Mapped[str] = mapped_column(Text, default="")
+    events: Mapped[list[ReferralEvent]] = relationship(
+        back_populates="referral", order_by="ReferralEvent.id", cascade="all, delete-orphan"
+    )
 
     need = relationship("Need")
     service = relationship("Service")
@@ -96,4 +156,29 @@ class Referral(TenantOwned, Timestamped, db.Model):
         ),
         Index("ix_referral_household_id_service_id", "household_id", "service_id"),
         Index("ix_referral_provider_id_status", "provider_id", "status"),
+        CheckConstraint(
+            "decline_reason IS NOT NULL OR status != 'declined'", name="declined_with_reason"
+        ),
     )
+
+
+class ReferralEvent(TenantOwned, db.Model):
+    """One move of a referral, kept as history: from and to which state, when, by whom
+    (and their organisation: the bureau's or the provider's staff), and why."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referral.id"), index=True)
+    from_status: Mapped[ReferralStatus] = mapped_column(
+        enum_column(ReferralStatus, "from_status", length=20)
+    )
+    to_status: Mapped[ReferralStatus] = mapped_column(
+        enum_column(ReferralStatus, "to_status", length=20)
+    )
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    # None: the platform itself (an offer expiring).
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    by_name: Mapped[str] = mapped_column(String(100), default="")
+    by_tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenant.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    referral: Mapped[Referral] = relationship(back_populates="events")

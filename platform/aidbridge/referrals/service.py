@@ -1,4 +1,4 @@
-"""Reading referrals with what they name across tenants.
+"""Referrals: reading them with what they name across tenants, and their life cycle.
 
 A referral is its bureau's row, and names a provider's service: loading the service
 and the provider with it is a read across tenants, on purpose and only here (the
@@ -6,13 +6,41 @@ bureau's tenant scope would hide the service)."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
+from aidbridge.accounts.models import Tenant, TenantType, User
+from aidbridge.accounts.permissions import Permission
+from aidbridge.audit import service as audit
+from aidbridge.clock import add_working_days
+from aidbridge.contracts.service import release_held_unit
+from aidbridge.errors import Conflict, InvalidInput
 from aidbridge.extensions import db
+from aidbridge.households.models import Household
+from aidbridge.i18n import N_
+from aidbridge.jobs import enqueue
+from aidbridge.needs.models import Assessment, Need, NeedStatus
+from aidbridge.notifications.service import notify
+from aidbridge.policy.pack import Referrals, ResponseTime
+from aidbridge.policy.service import pack_in_force
 from aidbridge.pool.models import Service
-from aidbridge.referrals.models import Referral
+from aidbridge.pool.service import give_back_place
+from aidbridge.referrals.models import (
+    ACTIVE,
+    HOLDING,
+    TRANSITIONS,
+    DeclineReason,
+    Referral,
+    ReferralEvent,
+    ReferralStatus,
+)
 from aidbridge.tenancy import current_tenant_id
+
+REMATCH_JOB = "referrals.rematch"
 
 
 def bureau_referrals():
@@ -41,3 +69,257 @@ def service_names(service_ids) -> dict[int, str]:
             .execution_options(all_tenants=True)
         ).all()
     )
+
+
+# --- the life cycle --------------------------------------------------------------------------
+#
+# Every move goes through _move: allowed by TRANSITIONS, made by a guarded UPDATE (the
+# referral must still be where it was read: of two people answering one offer at the same
+# moment exactly one wins, the other is told), kept as an event and in the audit log.
+# Provider staff act on a referral in its bureau's tenant scope (find_for_provider), as
+# on a contract: the referral and its events stay the bureau's record.
+
+NOT_OFFERED = N_("the referral is no longer offered")
+
+
+def offer(referral: Referral, actor: User | None, now: datetime) -> Referral:
+    """Offer a proposed referral to its provider, with the time the pack gives it to
+    answer (ALL-PR-1; an emergency ALL-EM-2). A non-government provider is offered a
+    household's case only with the household's consent to share it."""
+    if referral.status is not ReferralStatus.proposed:
+        raise InvalidInput.field("status", N_("only a proposed referral is offered"))
+    provider = db.session.get(Tenant, referral.provider_id)
+    # As the latest assessment confirming the need says (a household may withdraw it).
+    consented = db.session.get(Assessment, referral.need.assessment_id).consents_to_share
+    if provider.type is not TenantType.bureau and not consented:
+        raise InvalidInput.field(
+            "consent", N_("the household has not consented to share its case with providers")
+        )
+    response = response_time(referral, now)
+    respond_by = (
+        now + timedelta(hours=response.hours)
+        if response.hours
+        else add_working_days(now, response.working_days)
+    )
+    _move(
+        referral, ReferralStatus.offered, actor, now,
+        offered_at=now, respond_by=respond_by, respond_rule=response.rule,
+    )  # fmt: skip
+    notify(
+        referral.provider_id, Permission.answer_referrals, "referral_offered",
+        N_("New referral %(referral)s offered to you: answer by %(respond_by)s"),
+        {"referral": referral.id, "respond_by": _shown(respond_by),
+         "url": f"/referrals/{referral.id}"},
+    )  # fmt: skip
+    return referral
+
+
+def response_time(referral: Referral, on: datetime) -> ResponseTime:
+    """The time the bureau's pack gives an offer of the referral's urgency."""
+    return _rules(referral, on).response(str(referral.urgency))
+
+
+def _rules(referral: Referral, on: datetime) -> Referrals:
+    """The referral rules of the pack in force for the household on the day of ``on``."""
+    household = db.session.get(Household, referral.household_id)
+    _version, pack = pack_in_force(household.jurisdiction, _local(on).date(), "offered_at")
+    return pack.referrals
+
+
+def _local(moment: datetime) -> datetime:
+    return _utc(moment).astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
+
+
+def _shown(moment: datetime) -> str:
+    """A time as notifications name it, where the users are."""
+    return _local(moment).strftime("%Y-%m-%d %H:%M")
+
+
+def accept(referral: Referral, worker: User, actor: User, now: datetime) -> Referral:
+    """The provider takes the referral on, naming the social worker who will serve it."""
+    _check_answerable(referral, now)
+    if worker.tenant_id != referral.provider_id or not worker.active:
+        raise InvalidInput.field("worker_id", N_("not an active user of your organisation"))
+    _move(
+        referral, ReferralStatus.accepted, actor, now,
+        answered_at=now, answered_by_id=actor.id, worker_id=worker.id,
+    )  # fmt: skip
+    notify(
+        referral.tenant_id, Permission.offer_referrals, "referral_accepted",
+        N_("Referral %(referral)s was accepted by %(provider)s"),
+        {"referral": referral.id, "provider": referral.provider.name,
+         "url": f"/referrals/{referral.id}"},
+    )  # fmt: skip
+    return referral
+
+
+def decline(referral: Referral, data: dict, actor: User, now: datetime) -> Referral:
+    """The provider turns the offer down, saying why; the place and any contract unit
+    it held go back, and the need goes back to matching without this provider."""
+    _check_answerable(referral, now)
+    reason, note = data["reason"], data.get("note", "").strip()
+    if reason is DeclineReason.other and not note:
+        raise InvalidInput.field("note", N_("say why, when the reason is 'other'"))
+    _move(
+        referral, ReferralStatus.declined, actor, now, note,
+        answered_at=now, answered_by_id=actor.id, decline_reason=reason, decline_note=note,
+    )  # fmt: skip
+    notify(
+        referral.tenant_id, Permission.offer_referrals, "referral_declined",
+        N_("Referral %(referral)s was declined by %(provider)s; the need is matched again"),
+        {"referral": referral.id, "provider": referral.provider.name,
+         "url": f"/referrals/{referral.id}"},
+    )  # fmt: skip
+    need_id, bureau_id = referral.need_id, referral.tenant_id
+    # The match again runs in a session of its own: this must be committed first.
+    db.session.commit()
+    enqueue(REMATCH_JOB, need_id, tenant_id=bureau_id)
+    return referral
+
+
+def revoke(referral: Referral, note: str, actor: User, now: datetime) -> Referral:
+    """The bureau withdraws a referral not yet in service; what it held goes back and
+    the need is open to the next run."""
+    was_offered = referral.status is not ReferralStatus.proposed
+    _move(referral, ReferralStatus.revoked, actor, now, note.strip())
+    if was_offered:
+        notify(
+            referral.provider_id, Permission.answer_referrals, "referral_revoked",
+            N_("Referral %(referral)s was withdrawn by the bureau"),
+            {"referral": referral.id, "url": f"/referrals/{referral.id}"},
+        )  # fmt: skip
+    return referral
+
+
+def _check_answerable(referral: Referral, now: datetime) -> None:
+    if referral.status is not ReferralStatus.offered:
+        raise Conflict.field("status", NOT_OFFERED)
+    if referral.respond_by is not None and _utc(referral.respond_by) <= now:
+        raise Conflict.field("status", N_("the offer expired"))
+
+
+def _move(
+    referral: Referral,
+    status: ReferralStatus,
+    actor: User | None,
+    now: datetime,
+    note: str = "",
+    **values,
+) -> None:
+    """Move the referral (see above); when it ends before any service, give back the
+    place it took and the contract unit it held."""
+    before = referral.status
+    if status not in TRANSITIONS[before]:
+        raise InvalidInput.field("status", N_("this change of status is not allowed"))
+    moved = db.session.execute(
+        update(Referral)
+        .where(Referral.id == referral.id, Referral.status == before)
+        .values(status=status, status_changed_at=now, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if moved.rowcount != 1:
+        raise Conflict.field("status", N_("the referral was changed meanwhile; reload it"))
+    db.session.refresh(referral)
+    referral.events.append(
+        ReferralEvent(
+            tenant_id=referral.tenant_id,
+            from_status=before,
+            to_status=status,
+            at=now,
+            by_id=actor.id if actor else None,
+            by_name=actor.full_name if actor else "",
+            by_tenant_id=actor.tenant_id if actor else None,
+            note=note,
+        )
+    )
+    if before in HOLDING and status not in ACTIVE:
+        give_back_place(referral.service_id)
+        if referral.contract_item_id is not None:
+            release_held_unit(referral.contract_item_id)
+    audit.record(
+        "referral.status_changed", "referral", referral.id, tenant_id=referral.tenant_id,
+        before={"status": str(before)},
+        after={"status": str(status), **({"note": note} if note else {}),
+               **{k: _plain(v) for k, v in values.items()}},
+        actor=actor,
+    )  # fmt: skip
+
+
+def _plain(value):
+    """A value as the audit log keeps it (JSON)."""
+    if value is None or isinstance(value, int):
+        return value
+    return value.isoformat() if isinstance(value, datetime) else str(value)
+
+
+def _utc(moment: datetime) -> datetime:
+    """SQLite gives back naive datetimes: they were stored in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+# --- offers running out ------------------------------------------------------------------
+
+
+def expire_offers(now: datetime) -> list[tuple[int, int]]:
+    """Offers past their time expire (the place and unit they held go back); those
+    near it remind the provider, and then tell the bureau (the pack's shares of the
+    time). Returns the needs to match again, with their bureaus."""
+    rematch = []
+    offered = db.session.scalars(
+        select(Referral)
+        .where(Referral.status == ReferralStatus.offered)
+        .order_by(Referral.respond_by, Referral.id)
+        .options(joinedload(Referral.provider))
+    ).all()
+    for referral in offered:
+        respond_by, offered_at = _utc(referral.respond_by), _utc(referral.offered_at)
+        if respond_by <= now:
+            _move(referral, ReferralStatus.expired, None, now)
+            for tenant_id, permission in (
+                (referral.tenant_id, Permission.offer_referrals),
+                (referral.provider_id, Permission.answer_referrals),
+            ):
+                notify(
+                    tenant_id, permission, "referral_expired",
+                    N_("Referral %(referral)s was not answered in time; the need is matched again"),
+                    {"referral": referral.id, "url": f"/referrals/{referral.id}"},
+                )  # fmt: skip
+            rematch.append((referral.need_id, referral.tenant_id))
+            continue
+        rules = _rules(referral, offered_at)
+        elapsed = (now - offered_at) / (respond_by - offered_at)
+        if referral.provider_reminded_at is None and elapsed >= rules.remind_provider_at:
+            referral.provider_reminded_at = now
+            notify(
+                referral.provider_id, Permission.answer_referrals, "referral_reminder",
+                N_("Referral %(referral)s awaits your answer by %(respond_by)s"),
+                {"referral": referral.id, "respond_by": _shown(respond_by),
+                 "url": f"/referrals/{referral.id}"},
+            )  # fmt: skip
+        if referral.bureau_told_at is None and elapsed >= rules.tell_bureau_at:
+            referral.bureau_told_at = now
+            notify(
+                referral.tenant_id, Permission.offer_referrals, "referral_unanswered",
+                N_("Referral %(referral)s to %(provider)s is still unanswered; due %(respond_by)s"),
+                {"referral": referral.id, "provider": referral.provider.name,
+                 "respond_by": _shown(respond_by), "url": f"/referrals/{referral.id}"},
+            )  # fmt: skip
+    return rematch
+
+
+def rematch(need_id: int, now: datetime) -> Referral | None:
+    """Match a need again whose offer was declined or let expire (the rules keep that
+    provider out), and offer what it finds at once: the bureau had offered it already.
+    Nothing when the need was closed or referred meanwhile."""
+    from aidbridge.matching import service as matching
+
+    need = db.session.get(Need, need_id)
+    if need is None or need.status is not NeedStatus.open:
+        return None
+    bureau = db.session.get(Tenant, need.tenant_id)
+    try:
+        run = matching.match_now(bureau, need, None, {})
+    except Conflict:  # a run referred it meanwhile
+        return None
+    referral = db.session.scalar(select(Referral).where(Referral.run_id == run.id))
+    return offer(referral, None, now) if referral is not None else None
