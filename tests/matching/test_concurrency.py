@@ -99,9 +99,10 @@ def _clean_up(app, scene: dict, names: tuple[str, ...]) -> None:
 class RowLock:
     """A service's row held locked by a connection of its own, until released: once
     ``waiters`` other sessions wait on it, or after the timeout (then the test fails on
-    what it finds, not by hanging)."""
+    what it finds, not by hanging). ``commit``: what its connection wrote meanwhile is
+    committed at the release, else rolled back."""
 
-    def __init__(self, app, service_id: int, waiters: int):
+    def __init__(self, app, service_id: int, waiters: int, commit: bool = False):
         with app.app_context():
             self.engine = db.engine
         self.connection = self.engine.connect()
@@ -111,6 +112,7 @@ class RowLock:
         )
         self.waiters = waiters
         self.seen = 0
+        self.commit = commit
         self.watcher = threading.Thread(target=self._release_when_waited_on)
         self.watcher.start()
 
@@ -128,7 +130,10 @@ class RowLock:
                 if self.seen >= self.waiters:
                     break
                 time.sleep(0.02)
-        self.transaction.rollback()
+        if self.commit:
+            self.transaction.commit()
+        else:
+            self.transaction.rollback()
         self.connection.close()
 
     def join(self) -> int:
@@ -231,3 +236,26 @@ def test_an_instant_match_and_a_run_at_once_refer_the_need_once(app):
     assert len(found["referred"]) == 2  # the routine need takes the funded service
     assert found["places"][scene["services"][0]] == 0
     assert found["units_reserved"] == [1]
+
+
+def test_a_service_paused_while_a_run_waits_to_write_gets_no_referral(app):
+    """The provider pauses its service (in the very transaction holding the lock) while
+    a run that chose it waits to write: the run finds it no longer offered, solves
+    again, and gives the need the funded service instead."""
+    names = ("并发暂停民政局", "并发暂停慈善会")
+    scene = _jurisdiction(app, names, [(NORTH, "routine")])
+    paused = scene["services"][0]
+    try:
+        lock = RowLock(app, paused, waiters=1, commit=True)
+        lock.connection.execute(
+            sa.text("UPDATE service SET status = 'paused' WHERE id = :id"), {"id": paused}
+        )
+        outcomes = at_once(app, _batch(scene, STREET))
+        waited = lock.join()
+        found = _results(app, scene)
+    finally:
+        _clean_up(app, scene, names)
+    assert outcomes == [DONE] and waited == 1
+    assert found["runs"] == [("batch", "succeeded", 2)]
+    assert found["by_service"] == [scene["services"][1]]
+    assert found["places"][paused] == 1  # nothing drawn from the paused service

@@ -251,6 +251,22 @@ def test_a_run_left_running_by_its_worker_is_failed(app, db, bureau):
     assert "stopped" in stalled.error
 
 
+def test_a_run_whose_job_was_lost_is_failed_and_frees_its_area(api, bureau, charity):
+    published(charity)
+    assessed(bureau, {"dimension": "care"})
+    with tenant_context(bureau.id):
+        lost = MatchingRun(
+            tenant_id=bureau.id, mode="batch", area_code=bureau.jurisdiction_code,
+            status="queued", weights={}, created_at=utcnow() - timedelta(hours=2),
+        )  # fmt: skip
+        db.session.add(lost)
+        db.session.commit()
+    assert api("POST", "/matching/runs", json={}).status_code == 409
+    assert enqueue("matching.fail_stalled_runs") == 1
+    assert lost.status is RunStatus.failed and "never started" in lost.error
+    assert run(api)["counts"]["matched"]["routine"] == 1
+
+
 def test_the_nightly_runs_start_once_in_their_hour(app, db, bureau, charity):
     published(charity)
     assessed(bureau, {"dimension": "care"})

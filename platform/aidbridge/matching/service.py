@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 from flask import current_app
-from sqlalchemy import bindparam, case, func, insert, select, update
+from sqlalchemy import bindparam, case, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
@@ -33,7 +33,7 @@ from aidbridge.areas.models import Area, AreaLevel
 from aidbridge.areas.service import within
 from aidbridge.audit import service as audit
 from aidbridge.clock import local_today, utcnow
-from aidbridge.contracts.models import Contract, ContractItem
+from aidbridge.contracts.models import Contract, ContractItem, ContractStatus
 from aidbridge.errors import Conflict, InvalidInput
 from aidbridge.extensions import db
 from aidbridge.i18n import N_
@@ -53,7 +53,7 @@ from aidbridge.matching.models import (
 from aidbridge.matching.solver import greedy, solve
 from aidbridge.needs.models import Need, NeedStatus
 from aidbridge.notifications.service import notify
-from aidbridge.pool.models import Service
+from aidbridge.pool.models import Service, ServiceStatus
 from aidbridge.pool.service import published_in_pool
 from aidbridge.pool.taxonomy import check_subcategory
 from aidbridge.referrals.models import ACTIVE, Referral, ReferralStatus
@@ -63,10 +63,14 @@ from aidbridge.tenancy import tenant_context
 JOB = "matching.run"
 # The write goes by the tables (bulk statements, no ORM bookkeeping).
 SERVICE, REFERRAL, UNMATCHED = Service.__table__, Referral.__table__, UnmatchedNeed.__table__
-CONTRACT, ITEM = Contract.__table__, ContractItem.__table__
+CONTRACT, ITEM, TENANT = Contract.__table__, ContractItem.__table__, Tenant.__table__
+# The advisory lock's first key: a bureau's referral writes (the second is its id).
+WRITE_LOCK = 6
 URGENCIES = [str(u) for u, _rank in sorted(URGENCY_RANK.items(), key=lambda kv: -kv[1])]
 RUN_FAILED = N_("the run failed; nothing of it was written")
 STALLED = N_("the run stopped before it finished (its worker ended); nothing of it was written")
+NEVER_RAN = N_("the run was queued but never started (its job was lost); nothing was written")
+NOT_QUEUED = N_("the run could not be queued; nothing was written")
 
 
 class CapacityChanged(Exception):
@@ -125,7 +129,14 @@ def start_run(bureau: Tenant, user: User | None, data: dict, mode: RunMode = Run
     # after the commit until the job has run (on SQLite a read would fix the
     # transaction's view), so what it wrote in process is what is read next.
     db.session.commit()
-    enqueue(JOB, run_id, tenant_id=bureau_id)
+    try:
+        enqueue(JOB, run_id, tenant_id=bureau_id)
+    except Exception:
+        # Not queued (Redis unreachable): the run must not hold its scope as "queued".
+        db.session.rollback()
+        _fail(db.session.get(MatchingRun, run_id), NOT_QUEUED)
+        db.session.commit()
+        raise
     return db.session.get(MatchingRun, run_id)
 
 
@@ -189,17 +200,26 @@ def _tell(run: MatchingRun) -> None:
 
 
 def fail_stalled(now: datetime) -> int:
-    """Fail the runs still "running" long after they started: their worker ended mid-run,
-    and their transaction, never committed, wrote nothing. Returns how many."""
+    """Fail the runs still "running" long after they started — their worker ended
+    mid-run, and their transaction, never committed, wrote nothing — and those still
+    "queued" as long after they were queued (their job was lost), so that neither keeps
+    its scope from the next run. Returns how many."""
     before = now - timedelta(seconds=current_app.config["MATCHING_RUN_STALLED_AFTER"])
     stalled = db.session.scalars(
         select(MatchingRun).where(
-            MatchingRun.status == RunStatus.running, MatchingRun.started_at < before
+            or_(
+                (MatchingRun.status == RunStatus.running) & (MatchingRun.started_at < before),
+                (MatchingRun.status == RunStatus.queued) & (MatchingRun.created_at < before),
+            )
         )
     ).all()
     for run in stalled:
-        run.status, run.error, run.finished_at = RunStatus.failed, STALLED, now
+        _fail(run, STALLED if run.status is RunStatus.running else NEVER_RAN, now)
     return len(stalled)
+
+
+def _fail(run: MatchingRun, why: str, now: datetime | None = None) -> None:
+    run.status, run.error, run.finished_at = RunStatus.failed, why, now or utcnow()
 
 
 def start_nightly_runs(now_local: datetime) -> int:
@@ -237,7 +257,10 @@ def _match(run: MatchingRun, scope: Scope) -> list[dict]:
     attempts = config["MATCHING_ATTEMPTS"]
     for attempt in range(1, attempts + 1):
         started = time.perf_counter()
-        found = loader.load(scope, run.weights, config, lock=attempt == attempts)
+        last = attempt == attempts
+        if last:
+            _serialise_writes(run.tenant_id)
+        found = loader.load(scope, run.weights, config, lock=last)
         timings = dict(found.seconds)
         solution, reference, solver, timings = _solve(found.problem, timings)
         clock = time.perf_counter()
@@ -304,18 +327,28 @@ def _write(run: MatchingRun, matched: list[dict], unmatched: list[dict]) -> None
     and the unmatched needs. Raises CapacityChanged when something was taken meanwhile.
     The services and contracts are other tenants' rows: drawn down across tenants on
     purpose, as booking a place is."""
+    _serialise_writes(run.tenant_id)
     places = Counter(row["service_id"] for row in matched)
+    # Still offered (published, by an active provider) and with the places taken: a
+    # service paused or a provider suspended since the load is "changed" too.
     fresh = dict(
         db.session.execute(
             select(SERVICE.c.id, SERVICE.c.capacity_available)
-            .where(SERVICE.c.id.in_(sorted(places)))
+            .join(TENANT, TENANT.c.id == SERVICE.c.tenant_id)
+            .where(
+                SERVICE.c.id.in_(sorted(places)),
+                SERVICE.c.status == ServiceStatus.published,
+                TENANT.c.status == TenantStatus.active,
+            )
             .order_by(SERVICE.c.id)
-            .with_for_update()
+            .with_for_update(of=SERVICE)
         ).all()
     )
     if any(fresh.get(service, 0) < taken for service, taken in places.items()):
         raise CapacityChanged
-    _hold_contract_units(Counter(r["contract_item_id"] for r in matched if r["contract_item_id"]))
+    _hold_contract_units(
+        run, Counter(r["contract_item_id"] for r in matched if r["contract_item_id"])
+    )
     if places:
         db.session.execute(
             update(SERVICE)
@@ -347,9 +380,21 @@ def _write(run: MatchingRun, matched: list[dict], unmatched: list[dict]) -> None
         )
 
 
-def _hold_contract_units(units: Counter) -> None:
+def _serialise_writes(bureau_id: int) -> None:
+    """One writer of a bureau's referrals at a time (PostgreSQL; SQLite writes one at a
+    time anyway): a run that took the lock before it read its needs cannot find one of
+    them referred meanwhile by another run or instant match of the bureau."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(
+            text("SELECT pg_advisory_xact_lock(:kind, :bureau)"),
+            {"kind": WRITE_LOCK, "bureau": bureau_id},
+        )
+
+
+def _hold_contract_units(run: MatchingRun, units: Counter) -> None:
     """Hold one unit of each contract item per match, and its price on the contract,
-    under the contracts' locks; or raise CapacityChanged."""
+    under the contracts' locks (an active contract's, in its period); or raise
+    CapacityChanged. Each contract's log says what the run holds of it."""
     if not units:
         return
     lines = db.session.execute(
@@ -361,17 +406,25 @@ def _hold_contract_units(units: Counter) -> None:
     for line in lines:
         price[line.contract_id] += units[line.id] * line.unit_price_fen
     # The contracts first, as a delivery locks them: then their items, read afresh.
-    left = dict(
-        db.session.execute(
-            select(
-                CONTRACT.c.id,
-                CONTRACT.c.budget_fen - CONTRACT.c.spent_fen - CONTRACT.c.reserved_fen,
-            )
-            .where(CONTRACT.c.id.in_(sorted(price)))
-            .order_by(CONTRACT.c.id)
-            .with_for_update()
-        ).all()
-    )
+    today = local_today()
+    contracts = db.session.execute(
+        select(
+            CONTRACT.c.id,
+            CONTRACT.c.tenant_id,
+            (CONTRACT.c.budget_fen - CONTRACT.c.spent_fen - CONTRACT.c.reserved_fen).label("left"),
+        )
+        .where(
+            CONTRACT.c.id.in_(sorted(price)),
+            CONTRACT.c.status == ContractStatus.active,
+            CONTRACT.c.starts_on <= today,
+            CONTRACT.c.ends_on >= today,
+        )
+        .order_by(CONTRACT.c.id)
+        .with_for_update()
+    ).all()
+    left = {c.id: c.left for c in contracts}
+    if left.keys() != price.keys():  # a contract suspended or closed meanwhile
+        raise CapacityChanged
     units_left = dict(
         db.session.execute(
             select(ITEM.c.id, ITEM.c.units - ITEM.c.units_delivered - ITEM.c.units_reserved).where(
@@ -395,6 +448,14 @@ def _hold_contract_units(units: Counter) -> None:
         .values(reserved_fen=CONTRACT.c.reserved_fen + bindparam("b_fen")),
         [{"b_contract": c, "b_fen": f} for c, f in price.items()],
     )
+    held: dict[int, dict[str, int]] = {}
+    for line in lines:
+        held.setdefault(line.contract_id, {})[str(line.id)] = units[line.id]
+    for contract in contracts:
+        audit.record(
+            "contract.units_held", "contract", contract.id, tenant_id=contract.tenant_id,
+            after={"run": run.id, "units": held[contract.id], "fen": price[contract.id]},
+        )  # fmt: skip
 
 
 # --- one need at once ----------------------------------------------------------------------
@@ -423,6 +484,10 @@ def match_now(bureau: Tenant, need: Need, user: User | None, data: dict) -> Matc
     )
     db.session.add(run)
     db.session.flush()
+    audit.record(
+        "matching.run_started", "matching_run", run.id, tenant_id=bureau.id,
+        after={"need": need.id, "mode": str(run.mode), "weights": run.weights},
+    )  # fmt: skip
     matched = _match(run, Scope(bureau, household.area, local_today(), need_ids=(need.id,)))
     if not matched and _referred(need):  # a run referred it while this one ran
         raise Conflict.field("need_id", N_("the need already has an active referral"))
