@@ -188,10 +188,12 @@ def through_api(app, token: str, raw: bytes, name: str) -> float:
     return elapsed
 
 
-def bench(url: str, label: str, households: int) -> None:
+def make_app(url: str):
+    """The app on the database at ``url``, with the benchmarks' PII key, running jobs in
+    process."""
     from aidbridge import create_app
 
-    app = create_app(
+    return create_app(
         {
             "SQLALCHEMY_DATABASE_URI": url,
             "TESTING": True,
@@ -200,6 +202,10 @@ def bench(url: str, label: str, households: int) -> None:
             "REDIS_URL": None,
         }
     )
+
+
+def bench(url: str, label: str, households: int) -> None:
+    app = make_app(url)
     rng = random.Random(20261123)
     with app.app_context():
         tenant_id, user_id, token, communities = setup(app)

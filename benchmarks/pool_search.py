@@ -16,11 +16,13 @@ missing). Nothing here is a test: it prints figures.
 from __future__ import annotations
 
 import argparse
+import csv
 import os
 import random
 import statistics
 import sys
 import time
+from importlib import resources
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -72,6 +74,43 @@ def ensure_database(url: str) -> None:
     engine.dispose()
 
 
+def street_code(s: int) -> str:
+    """The code of street ``s`` (from 0) of the synthetic district."""
+    return f"{DISTRICT}{s + 1:03d}"
+
+
+def community_code(s: int, c: int) -> str:
+    """The code of community ``c`` (from 0) of street ``s``."""
+    return f"{street_code(s)}{c + 1:03d}"
+
+
+def district_areas(streets: int, communities_per_street: int) -> list[dict]:
+    """The shipped areas and the synthetic district inside Nantong, with ``streets``
+    streets of ``communities_per_street`` communities each, as rows for ``load_areas``."""
+    with resources.files("aidbridge.areas").joinpath("data/areas.csv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    rows.append({"code": DISTRICT, "name": "基准区", "level": "district", "parent_code": "320600"})
+    for s in range(streets):
+        rows.append(
+            {
+                "code": street_code(s),
+                "name": f"基准街道{s + 1}",
+                "level": "street",
+                "parent_code": DISTRICT,
+            }
+        )
+        rows += [
+            {
+                "code": community_code(s, c),
+                "name": f"基准社区{s + 1}-{c + 1}",
+                "level": "community",
+                "parent_code": street_code(s),
+            }
+            for c in range(communities_per_street)
+        ]
+    return [{"policy_pack": "", **row} for row in rows]
+
+
 def build(app, services: int, rng: random.Random) -> None:
     from flask_migrate import upgrade
 
@@ -85,42 +124,7 @@ def build(app, services: int, rng: random.Random) -> None:
     from aidbridge.vocab import AssistanceCategory
 
     upgrade()
-    area_rows = [
-        {
-            "code": DISTRICT,
-            "name": "基准区",
-            "level": "district",
-            "parent_code": "320600",
-            "policy_pack": "",
-        }
-    ]
-    for s in range(1, STREETS + 1):
-        street = f"{DISTRICT}{s:03d}"
-        area_rows.append(
-            {
-                "code": street,
-                "name": f"基准街道{s}",
-                "level": "street",
-                "parent_code": DISTRICT,
-                "policy_pack": "",
-            }
-        )
-        area_rows += [
-            {
-                "code": f"{street}{c:03d}",
-                "name": f"基准社区{s}-{c}",
-                "level": "community",
-                "parent_code": street,
-                "policy_pack": "",
-            }
-            for c in range(1, COMMUNITIES_PER_STREET + 1)
-        ]
-    import csv
-    from importlib import resources
-
-    with resources.files("aidbridge.areas").joinpath("data/areas.csv").open(encoding="utf-8") as f:
-        area_rows = list(csv.DictReader(f)) + area_rows
-    load_areas(area_rows)
+    load_areas(district_areas(STREETS, COMMUNITIES_PER_STREET))
     load_taxonomy()
     db.session.commit()  # the bulk inserts below use a connection of their own
     subs = db.session.execute(
@@ -128,8 +132,10 @@ def build(app, services: int, rng: random.Random) -> None:
             TaxonomyTerm.parent_code.isnot(None)
         )
     ).all()
-    streets = [f"{DISTRICT}{s:03d}" for s in range(1, STREETS + 1)]
-    communities = [f"{st}{c:03d}" for st in streets for c in range(1, COMMUNITIES_PER_STREET + 1)]
+    streets = [street_code(s) for s in range(STREETS)]
+    communities = [
+        community_code(s, c) for s in range(STREETS) for c in range(COMMUNITIES_PER_STREET)
+    ]
     mask = FlagSet(AssistanceCategory)
     with db.engine.begin() as conn:
         tenant_ids = []

@@ -29,6 +29,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 import numpy as np
 from sqlalchemy import Integer, String, func, select, type_coerce
@@ -164,8 +165,9 @@ class Services:
     def __len__(self) -> int:
         return len(self.id)
 
-    @property
+    @cached_property
     def funded(self) -> np.ndarray:
+        # Computed once: the explanations read it for every match.
         return self.contract_id != 0
 
 
@@ -256,7 +258,7 @@ def _read(scope: Scope, lock: bool) -> _Read:
             db.session.scalars(select(TaxonomyTerm.code).order_by(TaxonomyTerm.code))
         ),
         household_ids=household_ids,
-        member_rows=_member_rows(household_ids),
+        member_rows=_member_rows(scope, household_ids),
         service_rows=service_rows,
         coverage_rows=db.session.execute(
             select(ServiceArea.service_id, ServiceArea.area_code)
@@ -300,7 +302,7 @@ def _build(read: _Read, weights, config, scenario: Scenario) -> Candidates:
         ),
         "performance": performance[arc_service],
         "continuity": np.where(
-            np.isin(
+            _among(
                 _key(needs.household_id[arc_need], services.provider_id[arc_service]),
                 history.serving,
             ),
@@ -345,6 +347,16 @@ def _build(read: _Read, weights, config, scenario: Scenario) -> Candidates:
 def _key(high: np.ndarray, low: np.ndarray) -> np.ndarray:
     """One int64 for a pair of ids (``high`` may be negative: a household as owner)."""
     return ((np.asarray(high, dtype=np.int64) + 2**31) << 31) | np.asarray(low, dtype=np.int64)
+
+
+def _among(keys: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """Whether each of ``keys`` is one of ``known`` (sorted and unique, as ``_key``s from
+    ``np.unique``): a binary search per key, where ``np.isin`` would sort the millions
+    of pairs' keys together with the few known ones."""
+    if not len(known):
+        return np.zeros(len(keys), dtype=bool)
+    at = np.minimum(np.searchsorted(known, keys), len(known) - 1)
+    return known[at] == keys
 
 
 def _ranges(low: np.ndarray, high: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -396,37 +408,44 @@ def _paths(codes: set[str]) -> dict[str, str]:
 # --- needs ---------------------------------------------------------------------------------
 
 
-def _need_rows(scope: Scope):
-    """The bureau's open needs in the scope that no active referral serves (the bureau's
-    tenant scope applies to every table read here)."""
+def _open_needs(scope: Scope, *columns):
+    """``columns`` of the bureau's open needs in the scope that no active referral serves
+    (the bureau's tenant scope applies to every table read here)."""
     served = (
         select(Referral.id).where(Referral.need_id == Need.id, Referral.status.in_(ACTIVE)).exists()
     )
     query = (
-        select(
-            Need.id,
-            Need.household_id,
-            func.coalesce(Need.member_id, 0).label("member_id"),
-            type_coerce(Need.dimension, String).label("dimension"),
-            Need.subcategory_code,
-            type_coerce(Need.urgency, String).label("urgency"),
-            Household.area_code,
-            Area.path,
-            type_coerce(Household.outcomes, Integer).label("outcomes"),
-            Household.emergency,
-            Household.latitude,
-            Household.longitude,
-            Assessment.consents_to_share,
-        )
+        select(*columns)
+        .select_from(Need)
         .join(Household, Household.id == Need.household_id)
         .join(Area, Area.code == Household.area_code)
         .join(Assessment, Assessment.id == Need.assessment_id)
         .where(Need.status == NeedStatus.open, within(scope.area), ~served)
-        .order_by(Need.id)
     )
     if scope.need_ids is not None:
         query = query.where(Need.id.in_(scope.need_ids))
-    return db.session.execute(query).all()
+    return query
+
+
+def _need_rows(scope: Scope):
+    """The open needs with what the rules read of their households and assessments."""
+    query = _open_needs(
+        scope,
+        Need.id,
+        Need.household_id,
+        func.coalesce(Need.member_id, 0).label("member_id"),
+        type_coerce(Need.dimension, String).label("dimension"),
+        Need.subcategory_code,
+        type_coerce(Need.urgency, String).label("urgency"),
+        Household.area_code,
+        Area.path,
+        type_coerce(Household.outcomes, Integer).label("outcomes"),
+        Household.emergency,
+        Household.latitude,
+        Household.longitude,
+        Assessment.consents_to_share,
+    )
+    return db.session.execute(query.order_by(Need.id)).all()
 
 
 def _needs(read: _Read, index: _AreaIndex) -> Needs:
@@ -478,20 +497,23 @@ def _degrees(values) -> np.ndarray:
     return np.array([np.nan if v is None else float(v) for v in values], dtype=float)
 
 
-def _member_rows(household_ids: np.ndarray) -> list:
-    rows = []
-    # In slices: an IN list stays a size every database takes.
-    for start in range(0, len(household_ids), 10_000):
-        rows += db.session.execute(
-            select(
-                Member.id,
-                Member.household_id,
-                Member.birth_date,
-                type_coerce(Member.disability_type, String).label("disability_type"),
-            ).where(Member.household_id.in_(household_ids[start : start + 10_000].tolist()))
-        ).all()
-    rows.sort(key=lambda r: r.id)
-    return rows
+def _member_rows(scope: Scope, household_ids: np.ndarray) -> list:
+    """The members of the needs' households, chosen by the needs' own query in the
+    database (a list of a jurisdiction's household ids would cost more to send and
+    plan than the query itself); of ``household_ids`` only, should a need have been
+    opened since they were read."""
+    rows = db.session.execute(
+        select(
+            Member.id,
+            Member.household_id,
+            Member.birth_date,
+            type_coerce(Member.disability_type, String).label("disability_type"),
+        )
+        .where(Member.household_id.in_(_open_needs(scope, Need.household_id)))
+        .order_by(Member.id)
+    ).all()
+    wanted = set(household_ids.tolist())
+    return [r for r in rows if r.household_id in wanted]
 
 
 def _members(rows, household_ids: np.ndarray, today: date) -> dict[str, np.ndarray]:
@@ -750,12 +772,16 @@ def _covering_pairs(needs: Needs, services: Services, coverage: np.ndarray, inde
         found[1].append(covering_service[at])
         found[2].append(np.full(len(at), depth, dtype=np.int64))
     need_pos, service_pos, depth = (np.concatenate(part) for part in found)
-    # One pair per need and service: the deepest covering area (sorted last) stays.
-    order = np.lexsort((depth, service_pos, need_pos))
-    need_pos, service_pos, depth = need_pos[order], service_pos[order], depth[order]
-    last = np.ones(len(need_pos), dtype=bool)
-    last[:-1] = (need_pos[1:] != need_pos[:-1]) | (service_pos[1:] != service_pos[:-1])
-    return need_pos[last], service_pos[last], depth[last]
+    # Sorted by need, service and depth as one int64 key (one sort instead of a lexsort
+    # of three keys; needs × services × depths stays far below 2**63), then one pair
+    # per need and service: the deepest covering area (sorted last) stays.
+    depths, services_count = index.lineage.shape[1], len(services)
+    key = np.sort((need_pos * services_count + service_pos) * depths + depth)
+    pair = key // depths
+    last = np.ones(len(key), dtype=bool)
+    last[:-1] = pair[1:] != pair[:-1]
+    pair, depth = pair[last], key[last] % depths
+    return pair // services_count, pair % services_count, depth
 
 
 @dataclass
@@ -818,10 +844,10 @@ def _stages(needs: Needs, services: Services, need: np.ndarray, service: np.ndar
             )
         ),
         Reason.consent: services.government[service] | needs.consent[need],
-        Reason.declined_before: ~np.isin(
+        Reason.declined_before: ~_among(
             _key(needs.id[need], services.provider_id[service]), history.refused
         ),
-        Reason.already_referred: ~np.isin(
+        Reason.already_referred: ~_among(
             _key(needs.owner[need], services.id[service]), history.referred
         ),
         Reason.provider_blocked: ~(funded & services.blocked[service]),

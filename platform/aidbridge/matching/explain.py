@@ -125,18 +125,23 @@ def _alternatives(c: Candidates, solution: Solution, k: int) -> dict[int, list[d
     starts = np.flatnonzero(np.r_[True, need[1:] != need[:-1]])
     rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
     kept = order[rank < k]
+    service, group = problem.arc_service[kept], problem.arc_group[kept]
+    taken = full[service]
+    grouped = group != NO_GROUP
+    taken[grouped] |= group_used[group[grouped]]
     found: dict[int, list[dict]] = {}
-    for arc in kept.tolist():
-        j = int(problem.arc_service[arc])
-        group = problem.arc_group[arc]
-        taken = full[j] or (group != NO_GROUP and group_used[group])
-        found.setdefault(int(problem.arc_need[arc]), []).append(
-            {
-                "service_id": int(c.services.id[j]),
-                "provider_id": int(c.services.provider_id[j]),
-                "cost": int(problem.arc_cost[arc]),
-                "why": "taken" if taken else "costlier",
-            }
+    # Whole columns as Python values: reading numpy scalars one by one, for every
+    # alternative of every match, would cost more than the rest of the explanation.
+    for i, service_id, provider_id, cost, why in zip(
+        problem.arc_need[kept].tolist(),
+        c.services.id[service].tolist(),
+        c.services.provider_id[service].tolist(),
+        problem.arc_cost[kept].tolist(),
+        np.where(taken, "taken", "costlier").tolist(),
+        strict=True,
+    ):
+        found.setdefault(i, []).append(
+            {"service_id": service_id, "provider_id": provider_id, "cost": cost, "why": why}
         )
     return found
 
