@@ -30,6 +30,7 @@ from sqlalchemy import func, inspect, select
 from aidbridge.accounts.models import ApiToken, Role, Tenant, TenantType, User
 from aidbridge.accounts.permissions import ASSIGNABLE_ROLES
 from aidbridge.areas.models import Area
+from aidbridge.clock import utcnow
 from aidbridge.contracts import service as contracts
 from aidbridge.contracts.models import Contract, Delivery, ItemStatus, PurchaseItem
 from aidbridge.contracts.schemas import ContractInputSchema, PurchaseItemInputSchema
@@ -55,6 +56,7 @@ from aidbridge.notifications.models import Notification
 from aidbridge.policy.models import PolicyPackVersion
 from aidbridge.pool import hsds
 from aidbridge.pool.models import Project, Service, TaxonomyTerm
+from aidbridge.referrals import service as referrals
 from aidbridge.referrals.models import Referral
 from aidbridge.tenancy import SharedLookup, TenantOwned, tenant_context
 from aidbridge.workforce.models import Post
@@ -123,7 +125,10 @@ def foreign(db):
         dimension="legal", subcategory=None,
     )  # fmt: skip
     run = _run(bureau)
-    assert db.session.scalar(select(func.count(Referral.id)).where(Referral.run_id == run.id))
+    referral = db.session.scalar(select(Referral).where(Referral.run_id == run.id))
+    # Offered to A's charity: the provider's routes find it, for A only.
+    referrals.offer(referral, None, utcnow())
+    db.session.commit()
     post = make_post(
         tenant,
         **certified(
@@ -162,6 +167,7 @@ def foreign(db):
             **contract_objects,
             Post: post,
             MatchingRun: run,
+            Referral: referral,
             Notification: notification,
             HouseholdImport: household_import,
             # Public policy, shared on purpose: A's jurisdiction's pack.
@@ -210,6 +216,9 @@ def foreign(db):
             # What the matching routes change.
             legal.capacity_available,
             contract.reserved_fen,
+            referral.status,
+            referral.worker_id,
+            len(referral.events),
             *(
                 db.session.scalar(select(func.count(m.id)).where(m.tenant_id == bureau.id))
                 for m in (MatchingRun, Referral, UnmatchedNeed)

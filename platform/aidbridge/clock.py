@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from calendar import monthrange
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
@@ -49,9 +49,16 @@ def is_working_day(day: date) -> bool:
 
 def add_working_days(moment: datetime, days: int) -> datetime:
     """``days`` working days after ``moment``, at the same clock time where the users
-    are (a Friday afternoon's offer with two days is due on Tuesday afternoon)."""
+    are (a Friday afternoon's offer with two days is due on Tuesday afternoon). A moment
+    on a day off counts from the start of the next working day (a Saturday's offer with
+    one day is due at the end of Monday)."""
     zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
     local = moment.astimezone(zone)
+    if not is_working_day(local.date()):
+        day = local.date() + timedelta(days=1)
+        while not is_working_day(day):
+            day += timedelta(days=1)
+        local = datetime.combine(day, time(0), zone)
     day, counted = local.date(), 0
     while counted < days:
         day += timedelta(days=1)

@@ -104,6 +104,13 @@ def test_an_emergency_is_answered_within_hours_and_national_day_is_no_working_da
     assert routine.respond_by.astimezone(UTC) == datetime(2026, 10, 9, 2, 0, tzinfo=UTC)
 
 
+def test_an_offer_made_on_a_saturday_counts_from_monday(bureau, agency, home_visits, caseworker):
+    referral = matched(bureau, "priority")  # one working day
+    service.offer(referral, caseworker, datetime(2026, 12, 4, 19, 30, tzinfo=UTC))  # Sat 03:30
+    # Counted from Monday 00:00 in Nantong: due at the end of Monday.
+    assert referral.respond_by.astimezone(UTC) == datetime(2026, 12, 7, 16, 0, tzinfo=UTC)
+
+
 def test_a_local_holiday_setting_moves_the_deadline(app, bureau, agency, home_visits, caseworker):
     referral = matched(bureau, "priority")
     app.config["HOLIDAYS"] = frozenset({datetime(2026, 12, 7).date()})
@@ -145,10 +152,10 @@ def test_a_social_worker_accepts_and_a_second_answer_is_refused(
     service.offer(referral, caseworker, FRIDAY_AFTERNOON)
     other = make_user(make_tenant(TenantType.agency), Role.caseworker)
     with pytest.raises(InvalidInput) as refused:
-        service.accept(referral, other, social_worker, FRIDAY_AFTERNOON)
+        service.accept(referral, other.id, social_worker, FRIDAY_AFTERNOON)
     assert list(refused.value.errors) == ["worker_id"]
     later = FRIDAY_AFTERNOON + timedelta(hours=2)
-    service.accept(referral, social_worker, social_worker, later)
+    service.accept(referral, social_worker.id, social_worker, later)
     assert referral.status is ReferralStatus.accepted
     assert (referral.worker_id, referral.answered_by_id) == (social_worker.id, social_worker.id)
     assert referral.answered_at.astimezone(UTC) == later
@@ -165,7 +172,7 @@ def test_an_offer_past_its_time_cannot_be_accepted(
     service.offer(referral, caseworker, FRIDAY_AFTERNOON)
     with pytest.raises(Conflict) as refused:
         service.accept(
-            referral, social_worker, social_worker, FRIDAY_AFTERNOON + timedelta(hours=5)
+            referral, social_worker.id, social_worker, FRIDAY_AFTERNOON + timedelta(hours=5)
         )
     assert refused.value.errors == {"status": ["the offer expired"]}
 

@@ -117,6 +117,7 @@ def endpoint(
     load: dict[str, type] | None = None,
     errors: tuple[int, ...] = (),
     raw: str | None = None,
+    present: Callable | None = None,
 ):
     """Declare an API route.
 
@@ -126,7 +127,8 @@ def endpoint(
     ``view(**objects, data=..., args=...)``.
     ``errors`` lists further statuses the service may answer (e.g. 409), for the document.
     ``raw`` names the media type of a view that returns a document or file of its own
-    shape (an HSDS package, a zip).
+    shape (an HSDS package, a zip). ``present`` turns each object of a list's page into
+    what ``response`` dumps (what the caller may see of it).
     """
     load = load or {}
 
@@ -149,6 +151,8 @@ def endpoint(
                 return ("", 204) if raw is None else (jsonify(result), status)
             if many:
                 items, meta = _paginate(result, kwargs["args"])
+                if present is not None:
+                    items = [present(item) for item in items]
                 return jsonify({"items": response(many=True).dump(items), **meta}), status
             return jsonify(response().dump(result)), status
 

@@ -83,6 +83,15 @@ ACTIVE = frozenset(
 REFUSED = frozenset({ReferralStatus.declined, ReferralStatus.expired})
 # The provider is serving the household (continuity prefers it for its other needs).
 SERVING = frozenset({ReferralStatus.accepted, ReferralStatus.in_service})
+# The provider took it on: it may now read the household's address and its head's name.
+TOOK_ON = frozenset(
+    {
+        ReferralStatus.accepted,
+        ReferralStatus.in_service,
+        ReferralStatus.completed,
+        ReferralStatus.closed_unresolved,
+    }
+)
 # Holding one unit of the contract item (and its price on the contract): from the match
 # until the first delivery draws it down, or the referral ends without service.
 HOLDING = frozenset({ReferralStatus.proposed, ReferralStatus.offered, ReferralStatus.accepted})
@@ -143,6 +152,8 @@ class Referral(TenantOwned, Timestamped, db.Model):
     need = relationship("Need")
     service = relationship("Service")
     provider = relationship("Tenant", foreign_keys=[provider_id])
+    bureau = relationship("Tenant", foreign_keys="Referral.tenant_id", viewonly=True)
+    worker = relationship("User", foreign_keys=[worker_id])
 
     __table_args__ = (
         # One active referral per need, decided by the database even between two runs

@@ -10,13 +10,13 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy import case, select, update
+from sqlalchemy.orm import joinedload, selectinload
 
 from aidbridge.accounts.models import Tenant, TenantType, User
 from aidbridge.accounts.permissions import Permission
 from aidbridge.audit import service as audit
-from aidbridge.clock import add_working_days
+from aidbridge.clock import add_working_days, age_on, local_today
 from aidbridge.contracts.service import release_held_unit
 from aidbridge.errors import Conflict, InvalidInput
 from aidbridge.extensions import db
@@ -32,13 +32,15 @@ from aidbridge.pool.service import give_back_place
 from aidbridge.referrals.models import (
     ACTIVE,
     HOLDING,
+    TOOK_ON,
     TRANSITIONS,
     DeclineReason,
     Referral,
     ReferralEvent,
     ReferralStatus,
 )
-from aidbridge.tenancy import current_tenant_id
+from aidbridge.tenancy import act_for, all_tenants, current_tenant_id
+from aidbridge.vocab import Urgency
 
 REMATCH_JOB = "referrals.rematch"
 
@@ -69,6 +71,132 @@ def service_names(service_ids) -> dict[int, str]:
             .execution_options(all_tenants=True)
         ).all()
     )
+
+
+# --- either side's referrals ----------------------------------------------------------------
+
+
+def find_referral(viewer: Tenant, referral_id: int) -> Referral | None:
+    """The referral as ``viewer`` may see it: a bureau's own, or one offered to the
+    provider ``viewer`` — not before it is offered — for which the rest of the request
+    acts in the bureau's scope (the provider's answer is the bureau's record)."""
+    found = db.session.scalar(
+        _with_parts(select(Referral))
+        .where(Referral.id == referral_id, _visible_to(viewer))
+        .execution_options(all_tenants=True)
+    )
+    if found is not None and found.tenant_id != viewer.id:
+        act_for(found.tenant_id)
+    return found
+
+
+def referrals_query(viewer: Tenant, args: dict):
+    """The referrals between ``viewer`` and the other side: a bureau's, newest change
+    first; a provider's inbox, the offers awaiting its answer first, most urgent and
+    soonest due first."""
+    query = _with_parts(select(Referral)).where(_visible_to(viewer))
+    for name in ("status", "urgency"):
+        if args.get(name) is not None:
+            query = query.where(getattr(Referral, name) == args[name])
+    if args.get("dimension") is not None:
+        query = query.join(Need, Need.id == Referral.need_id).where(
+            Need.dimension == args["dimension"]
+        )
+    waiting = case((Referral.status == ReferralStatus.offered, 0), else_=1)
+    urgency = case({Urgency.emergency: 0, Urgency.priority: 1}, value=Referral.urgency, else_=2)
+    return query.order_by(
+        waiting, urgency, Referral.respond_by, Referral.status_changed_at.desc(), Referral.id
+    ).execution_options(all_tenants=True)
+
+
+def _visible_to(viewer: Tenant):
+    if viewer.type is TenantType.bureau:
+        return Referral.tenant_id == viewer.id
+    return (Referral.provider_id == viewer.id) & (Referral.status != ReferralStatus.proposed)
+
+
+def _with_parts(query):
+    return query.options(
+        joinedload(Referral.need),
+        joinedload(Referral.service),
+        joinedload(Referral.provider),
+        joinedload(Referral.bureau),
+        joinedload(Referral.worker),
+        selectinload(Referral.events),
+    )
+
+
+def view(referral: Referral, viewer: Tenant) -> dict:
+    """The referral as ``viewer`` may read it. The provider sees, before it accepts,
+    only what it needs to decide — the need, the area, the household's members without
+    names, the phone masked — and once it has accepted, the address and the head's
+    name too, each such reading logged; the engine's explanation is the bureau's.
+    Read across tenants on purpose (the household is the bureau's, the service the
+    provider's): what is shown is decided here."""
+    bureau_side = viewer.id == referral.tenant_id
+    taken_on = referral.status in TOOK_ON
+    with all_tenants():
+        household = db.session.get(Household, referral.household_id)
+        head = household.head
+        need = db.session.get(Need, referral.need_id)
+        shown = {
+            **{c: getattr(referral, c) for c in VIEW_COLUMNS},
+            "dimension": need.dimension,
+            "subcategory": need.subcategory_code,
+            "severity": need.severity,
+            "service": db.session.get(Service, referral.service_id),
+            "provider": db.session.get(Tenant, referral.provider_id),
+            "bureau": db.session.get(Tenant, referral.tenant_id),
+            "worker": db.session.get(User, referral.worker_id) if referral.worker_id else None,
+            "events": list(referral.events),
+            "household": {
+                "id": household.id if bureau_side else None,
+                "area_code": household.area_code,
+                "area_name": household.area.name,
+                "members": [
+                    {
+                        "relation": str(m.relation),
+                        "age": age_on(m.birth_date, local_today()) if m.birth_date else None,
+                        "concerned": m.id == referral.member_id if referral.member_id else True,
+                    }
+                    for m in household.members
+                ],
+                "phone_masked": household.phone_masked,
+                "head_name": head.name if head and (bureau_side or taken_on) else None,
+                "address": household.address if bureau_side or taken_on else None,
+            },
+            "explanation": referral.explanation if bureau_side else None,
+        }
+    if taken_on and not bureau_side:
+        audit.record(
+            "referral.household_read", "referral", referral.id, tenant_id=referral.tenant_id
+        )
+    return shown
+
+
+VIEW_COLUMNS = (
+    "id", "run_id", "status", "status_changed_at", "urgency", "need_id", "contract_id",
+    "offered_at", "respond_by", "respond_rule", "answered_at", "decline_reason",
+    "decline_note",
+)  # fmt: skip
+
+
+def offer_run(run_id: int, actor: User, now: datetime) -> dict:
+    """Offer every proposed referral of a run; those the household did not consent to
+    share with their (non-government) provider stay proposed."""
+    proposed = db.session.scalars(
+        select(Referral)
+        .where(Referral.run_id == run_id, Referral.status == ReferralStatus.proposed)
+        .order_by(Referral.id)
+    ).all()
+    left = []
+    for referral in proposed:
+        try:
+            with db.session.begin_nested():
+                offer(referral, actor, now)
+        except InvalidInput:
+            left.append(referral.id)
+    return {"offered": len(proposed) - len(left), "left": left}
 
 
 # --- the life cycle --------------------------------------------------------------------------
@@ -135,10 +263,12 @@ def _shown(moment: datetime) -> str:
     return _local(moment).strftime("%Y-%m-%d %H:%M")
 
 
-def accept(referral: Referral, worker: User, actor: User, now: datetime) -> Referral:
+def accept(referral: Referral, worker_id: int, actor: User, now: datetime) -> Referral:
     """The provider takes the referral on, naming the social worker who will serve it."""
     _check_answerable(referral, now)
-    if worker.tenant_id != referral.provider_id or not worker.active:
+    with all_tenants():  # the provider's user, while the request acts for the bureau
+        worker = db.session.get(User, worker_id)
+    if worker is None or worker.tenant_id != referral.provider_id or not worker.active:
         raise InvalidInput.field("worker_id", N_("not an active user of your organisation"))
     _move(
         referral, ReferralStatus.accepted, actor, now,
