@@ -68,6 +68,7 @@ OUTCOME_CATEGORY = {
     "tekun": "tekun",
 }
 ACTIVE_STATES = {"proposed", "offered", "accepted", "in_service"}
+CLOSED_STATES = {"completed", "closed_unresolved"}
 
 
 def snapshot(session) -> dict:
@@ -124,8 +125,18 @@ def admits(session, need, service, today, earlier: list) -> str | None:
             return "age"
     if service.requires_disability:
         types = {str(t) for t in service.disability_types}
+        low = service.min_age if service.min_age is not None else 0
+        high = service.max_age if service.max_age is not None else 1000
+        # One person both of the age and with the disability (for a household's need,
+        # not a grandparent of the age and a child with the disability).
         if not any(
-            p.disability_type and (not types or str(p.disability_type) in types) for p in people
+            p.disability_type
+            and (not types or str(p.disability_type) in types)
+            and (
+                (service.min_age is None and service.max_age is None)
+                or (p.birth_date and low <= age_on(p.birth_date, today) <= high)
+            )
+            for p in people
         ):
             return "disability"
     consented = session.get(Assessment, need.assessment_id).consents_to_share
@@ -134,13 +145,21 @@ def admits(session, need, service, today, earlier: list) -> str | None:
     for referral in earlier:
         if referral.household_id != household.id:
             continue
-        if referral.member_id == need.member_id and referral.service_id == service.id:
+        # No duplicate assistance: not the service the member is referred to or served by
+        # now, nor one that served this need; revoked, declined or expired do not count.
+        same_service = referral.service_id == service.id
+        status = str(referral.status)
+        if same_service and status in ACTIVE_STATES and referral.member_id == need.member_id:
+            return "already_referred"
+        if same_service and status in CLOSED_STATES and referral.need_id == need.id:
             return "already_referred"
         refused = str(referral.status) in {"declined", "expired"}
         if refused and referral.need_id == need.id and referral.provider_id == service.tenant_id:
             return "declined_before"
     if service.contract_id is not None:
         contract = session.get(Contract, service.contract_id)
+        if contract.tenant_id != need.tenant_id:  # another bureau bought its places
+            return "no_service"
         if is_blocked(provider, today):
             return "provider_blocked"
         if not (
@@ -172,8 +191,12 @@ def referral_problems(session, run, before: dict, today) -> list[str]:
             found.append(f"referral {referral.id}: not the need's household")
     active = Counter(r.need_id for r in session.query(Referral) if str(r.status) in ACTIVE_STATES)
     found += [f"need {n} has {k} active referrals" for n, k in active.items() if k > 1]
-    owners = Counter((r.household_id, r.member_id, r.service_id) for r in session.query(Referral))
-    found += [f"{key} referred {k} times" for key, k in owners.items() if k > 1]
+    owners = Counter(
+        (r.household_id, r.member_id, r.service_id)
+        for r in session.query(Referral)
+        if str(r.status) in ACTIVE_STATES
+    )
+    found += [f"{key} referred {k} times at once" for key, k in owners.items() if k > 1]
     taken = Counter(r.service_id for r in referrals)
     for service_id, k in taken.items():
         places = before["places"][service_id]

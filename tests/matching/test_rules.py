@@ -10,11 +10,12 @@ import pytest
 from sqlalchemy import select
 
 from aidbridge.accounts.models import TenantStatus, TenantType
-from aidbridge.clock import age_on, local_today
+from aidbridge.clock import age_on, local_today, utcnow
 from aidbridge.contracts.models import Contract, ContractItem, ContractStatus
 from aidbridge.extensions import db
 from aidbridge.policy.facts import Outcome
 from aidbridge.pool.models import Service, ServiceStatus
+from aidbridge.referrals import service as referrals
 from aidbridge.referrals.models import DeclineReason, Referral, ReferralStatus
 
 from factories import make_tenant, member_data
@@ -231,6 +232,17 @@ def test_no_service_serves_the_same_household_member_twice(api, bureau, charity)
     assert db.session.get(Service, service.id).capacity_available == 19
 
 
+def test_a_referral_the_bureau_revoked_does_not_bar_the_service(api, bureau, charity, caseworker):
+    service = published(charity)
+    _, (need,) = assessed(bureau, {"dimension": "care"})
+    first = outcome(api, run(api), need)
+    referrals.revoke(db.session.get(Referral, first["id"]), "", caseworker, utcnow())
+    db.session.commit()
+    assert db.session.get(Service, service.id).capacity_available == 20  # given back
+    again = outcome(api, run(api), need)
+    assert again["service_id"] == service.id
+
+
 def test_a_provider_that_declined_a_need_does_not_get_it_again(api, bureau, charity, agency):
     published(charity, name="慈善照料")
     other = published(agency, name="社工照料", places=5)
@@ -324,3 +336,31 @@ def test_a_contract_in_another_area_funds_nothing_there(api, bureau, agency):
     result = run(api)
     assert outcome(api, result, here)["reason"] == "no_service"
     assert outcome(api, result, there)["contract_id"] == contract.id
+
+
+def test_another_bureaus_contract_funds_nothing_for_this_bureau(api, bureau, agency):
+    """A city bureau's contract buys the agency's visits for the city's households; the
+    district bureau's needs in the same streets do not spend it."""
+    city = make_tenant(TenantType.bureau, name="南通市民政局", jurisdiction="320600")
+    contract = contract_funding(city, agency)
+    funded(city, agency, contract)
+    _, (need,) = assessed(bureau, {"dimension": "care"})
+    assert outcome(api, run(api), need)["reason"] == "no_service"
+    assert db.session.get(Contract, contract.id).reserved_fen == 0
+
+
+def test_a_households_need_needs_one_member_both_of_the_age_and_with_the_disability(
+    api, bureau, charity
+):
+    """A service for disabled people of 60 and over: a household of a grandparent of 76
+    and a disabled grandchild of 10 has no one it is for; with a disabled grandparent it
+    has."""
+    published(charity, min_age=60, requires_disability=True, dimension="care", subcategory=None)
+    child = member_data(date(2016, 5, 1), relation="grandchild", disability_type="intellectual",
+                        disability_grade=2)  # fmt: skip
+    _, (apart,) = assessed(bureau, {"dimension": "care"}, members=[elder(), child])
+    disabled_elder = elder(disability_type="physical", disability_grade=3)
+    _, (together,) = assessed(bureau, {"dimension": "care"}, members=[disabled_elder])
+    result = run(api)
+    assert outcome(api, result, apart)["reason"] == "disability"
+    assert outcome(api, result, together)["service_id"]

@@ -11,10 +11,11 @@ never a Python loop over pairs:
    household's assistance categories, the age and disability of the member concerned
    (for a need of the whole household: of any member); consent to share with a
    non-government provider; a provider that declined the need, or let it expire, does
-   not get it again; no duplicate assistance (a service serves a household member
-   once); a provider the staffing rule blocks; a contract not active today, or
-   without units or budget left; no places left; a member's other, more urgent need
-   taking the same service;
+   not get it again; no duplicate assistance (not a service the member is referred to
+   or served by now, nor one that served the need); a provider the staffing rule
+   blocks; a contract not active today, or without units or budget left; no places
+   left. A service funded by another bureau's contract is not a candidate at all: its
+   places and budget are that bureau's to hand out;
 3. costs for the pairs left (``costs``); contract items and their contracts as pools;
    the pairs of one member with one service as a group (it serves the member once,
    for whichever need the optimum gives it to).
@@ -53,7 +54,14 @@ from aidbridge.pool.models import (
     ServiceStatus,
     TaxonomyTerm,
 )
-from aidbridge.referrals.models import ACTIVE, REFUSED, SERVING, Referral, ReferralStatus
+from aidbridge.referrals.models import (
+    ACTIVE,
+    REFUSED,
+    SERVING,
+    TOOK_ON,
+    Referral,
+    ReferralStatus,
+)
 from aidbridge.vocab import AssistanceCategory, DisabilityType, NeedDimension, Urgency
 from aidbridge.workforce import service as workforce
 
@@ -65,15 +73,10 @@ NONE = -1
 # Ages are whole years: a member's key among the ages of the households is
 # household × AGE_SPAN + age.
 AGE_SPAN = 256
-# Referral states, by what the rules and costs read of them.
-ANSWERED = frozenset(set(ReferralStatus) - {ReferralStatus.proposed, ReferralStatus.offered})
-TOOK_ON = frozenset(
-    {
-        ReferralStatus.accepted,
-        ReferralStatus.in_service,
-        ReferralStatus.completed,
-        ReferralStatus.closed_unresolved,
-    }
+# Referral states, by what the rules and costs read of them: the provider answered an
+# offer (a referral the bureau revoked tells nothing of the provider), and closed one.
+ANSWERED = frozenset(
+    set(ReferralStatus) - {ReferralStatus.proposed, ReferralStatus.offered, ReferralStatus.revoked}
 )
 CLOSED = frozenset({ReferralStatus.completed, ReferralStatus.closed_unresolved})
 
@@ -128,6 +131,8 @@ class Needs:
     disability: np.ndarray  # DisabilityType bits of the member (household: of any member)
     household: np.ndarray  # the household's position in ``ages``
     ages: np.ndarray  # sorted household × AGE_SPAN + age of every member of known age
+    # The same keys of the members with each disability type (DisabilityType order).
+    disabled_ages: tuple[np.ndarray, ...] = ()
 
     def __len__(self) -> int:
         return len(self.id)
@@ -236,7 +241,7 @@ class _Read:
 def _read(scope: Scope, lock: bool) -> _Read:
     need_rows = _need_rows(scope)
     offered = _offered(scope, need_rows)
-    service_rows = _service_rows(offered, lock)
+    service_rows = _service_rows(scope.bureau, offered, lock)
     location_rows = db.session.execute(
         select(
             ServiceLocation.service_id,
@@ -490,6 +495,7 @@ def _needs(read: _Read, index: _AreaIndex) -> Needs:
         disability=disability.astype(np.int64),
         household=household.astype(np.int64),
         ages=members["keys"],
+        disabled_ages=members["disabled_keys"],
     )
 
 
@@ -522,15 +528,21 @@ def _members(rows, household_ids: np.ndarray, today: date) -> dict[str, np.ndarr
         household_ids, np.array([r.household_id for r in rows], dtype=np.int64)
     )
     known = age >= 0
+    keys = household * AGE_SPAN + np.minimum(age, AGE_SPAN - 1)
+    disability = np.array(
+        [DISABILITY_BITS.bit(r.disability_type) if r.disability_type else 0 for r in rows],
+        dtype=np.int64,
+    )
     return {
         "id": np.array([r.id for r in rows], dtype=np.int64),
         "household": household.astype(np.int64),
         "age": age,
-        "disability": np.array(
-            [DISABILITY_BITS.bit(r.disability_type) if r.disability_type else 0 for r in rows],
-            dtype=np.int64,
+        "disability": disability,
+        "keys": np.sort(keys[known]),
+        "disabled_keys": tuple(
+            np.sort(keys[known & (disability == DISABILITY_BITS.bit(kind))])
+            for kind in DisabilityType
         ),
-        "keys": np.sort(household[known] * AGE_SPAN + np.minimum(age[known], AGE_SPAN - 1)),
     }
 
 
@@ -584,7 +596,7 @@ def _offered(scope: Scope, need_rows):
     return query
 
 
-def _service_rows(offered, lock: bool) -> list:
+def _service_rows(bureau: Tenant, offered, lock: bool) -> list:
     query = (
         select(
             Service.id,
@@ -601,7 +613,13 @@ def _service_rows(offered, lock: bool) -> list:
             Service.contract_id,
         )
         .join(Tenant, Tenant.id == Service.tenant_id)
-        .where(Service.id.in_(offered))
+        .where(
+            Service.id.in_(offered),
+            # A service another bureau's contract funds serves that bureau's households:
+            # its places and budget are that bureau's to hand out.
+            Service.contract_id.is_(None)
+            | Service.contract_id.in_(select(Contract.id).where(Contract.tenant_id == bureau.id)),
+        )
         .order_by(Service.id)
         .execution_options(all_tenants=True)
     )
@@ -670,10 +688,15 @@ def _services(read: _Read, index: _AreaIndex, scenario: Scenario):
         for i, h in enumerate(extra)
         if h.area_code in index.position
     ]
+    # By service and area only: a service's two points in one area, one without
+    # coordinates, must not compare a number with None.
     located = sorted(
-        (position[r.service_id], index.position[r.area_code], r.latitude, r.longitude)
-        for r in read.location_rows
-        if r.service_id in position and r.area_code in index.position
+        (
+            (position[r.service_id], index.position[r.area_code], r.latitude, r.longitude)
+            for r in read.location_rows
+            if r.service_id in position and r.area_code in index.position
+        ),
+        key=lambda loc: loc[:2],
     )
     locations = {
         "service": np.array([loc[0] for loc in located], dtype=np.int64),
@@ -786,7 +809,8 @@ def _covering_pairs(needs: Needs, services: Services, coverage: np.ndarray, inde
 
 @dataclass
 class _History:
-    referred: np.ndarray  # keys (owner, service): served or referred before
+    referred: np.ndarray  # keys (owner, service): referred now, or serving it
+    served: np.ndarray  # keys (need, service): the service served this need already
     refused: np.ndarray  # keys (need, provider): declined or let expire
     serving: np.ndarray  # keys (household, provider): the provider serves the household
 
@@ -816,10 +840,16 @@ def _history(rows) -> _History:
         high, low = zip(*pairs, strict=True)
         return np.unique(_key(np.array(high), np.array(low)))
 
+    # No duplicate assistance: a service is not referred to a member (or household) it
+    # is referred to or serving now, nor to a need it served; a revoked referral, or
+    # one declined or let expire (the provider's own rule below), does not count.
     return _History(
         referred=keys(
-            (r.member_id if r.member_id else -r.household_id, r.service_id) for r in rows
+            (r.member_id if r.member_id else -r.household_id, r.service_id)
+            for r in rows
+            if r.status in ACTIVE
         ),
+        served=keys((r.need_id, r.service_id) for r in rows if r.status in CLOSED),
         refused=keys((r.need_id, r.provider_id) for r in rows if r.status in REFUSED),
         serving=keys((r.household_id, r.provider_id) for r in rows if r.status in SERVING),
     )
@@ -835,20 +865,14 @@ def _stages(needs: Needs, services: Services, need: np.ndarray, service: np.ndar
         Reason.category: (services.categories[service] == 0)
         | ((services.categories[service] & needs.categories[need]) != 0),
         Reason.age: _age_admitted(needs, services, need, service),
-        Reason.disability: ~services.requires_disability[service]
-        | (
-            (needs.disability[need] != 0)
-            & (
-                (services.disability_types[service] == 0)
-                | ((services.disability_types[service] & needs.disability[need]) != 0)
-            )
-        ),
+        Reason.disability: _disability_admitted(needs, services, need, service),
         Reason.consent: services.government[service] | needs.consent[need],
         Reason.declined_before: ~_among(
             _key(needs.id[need], services.provider_id[service]), history.refused
         ),
-        Reason.already_referred: ~_among(
-            _key(needs.owner[need], services.id[service]), history.referred
+        Reason.already_referred: ~(
+            _among(_key(needs.owner[need], services.id[service]), history.referred)
+            | _among(_key(needs.id[need], services.id[service]), history.served)
         ),
         Reason.provider_blocked: ~(funded & services.blocked[service]),
         Reason.contract_inactive: ~(funded & ~services.contract_ok[service]),
@@ -873,6 +897,36 @@ def _groups(needs: Needs, need: np.ndarray, service: np.ndarray) -> np.ndarray:
     groups = np.full(len(need), NO_GROUP, dtype=np.int64)
     groups[shared] = np.unique(group[shared], return_inverse=True)[1]
     return groups
+
+
+def _disability_admitted(needs: Needs, services: Services, need, service) -> np.ndarray:
+    """A service for persons with a disability (of its types, if it names any) admits a
+    member with one; for a household's need, a member with one who is also of the
+    service's age range (the age rule alone would let two different members pass)."""
+    types = services.disability_types[service]
+    admitted = ~services.requires_disability[service] | (
+        (needs.disability[need] != 0) & ((types == 0) | ((types & needs.disability[need]) != 0))
+    )
+    low, high = services.min_age[service], services.max_age[service]
+    both = np.flatnonzero(
+        admitted
+        & services.requires_disability[service]
+        & (needs.member_id[need] == 0)
+        & ((low != NONE) | (high != NONE))
+    )
+    if len(both):
+        low = np.maximum(low[both], 0)
+        high = np.where(high[both] == NONE, AGE_SPAN - 1, high[both])
+        household = needs.household[need[both]]
+        found = np.zeros(len(both), dtype=np.int64)
+        for kind, keys in zip(DisabilityType, needs.disabled_ages, strict=True):
+            wanted = (types[both] == 0) | ((types[both] & DISABILITY_BITS.bit(kind)) != 0)
+            found += wanted * (
+                np.searchsorted(keys, household * AGE_SPAN + high, "right")
+                - np.searchsorted(keys, household * AGE_SPAN + low, "left")
+            )
+        admitted[both] = found > 0
+    return admitted
 
 
 def _age_admitted(needs: Needs, services: Services, need: np.ndarray, service: np.ndarray):
@@ -968,8 +1022,9 @@ def _performance(rows, services: Services, prior: int) -> np.ndarray:
 
 
 def _price_part(services: Services) -> np.ndarray:
-    """A contract-funded service's unit price against the dearest among the candidates;
-    0 for a service that costs the bureau nothing."""
+    """A contract-funded service's unit price against the dearest unit price of the
+    services read for the scope (all dimensions: a unit price is the bureau's money
+    whatever it buys); 0 for a service that costs the bureau nothing."""
     top = services.price.max(initial=0)
     if top == 0:
         return np.zeros(len(services), dtype=np.int64)
