@@ -13,11 +13,14 @@ from aidbridge.referrals import service
 from aidbridge.referrals.models import Referral
 from aidbridge.referrals.schemas import (
     AcceptInputSchema,
+    CloseInputSchema,
     DeclineInputSchema,
     OfferedSchema,
+    RecordInputSchema,
     ReferralQuery,
     ReferralSchema,
     RevokeInputSchema,
+    ServiceRecordSchema,
 )
 from aidbridge.tenancy import SharedLookup
 
@@ -137,3 +140,34 @@ def accept(referral, data):
 )
 def decline(referral, data):
     return _seen(service.decline(referral, data, current_user, utcnow()))
+
+
+@endpoint(
+    "/referrals/<int:referral_id>/records",
+    "POST",
+    summary="Record a visit, session, training hours or goods delivered on an accepted "
+    "case; for a contract-funded service it draws the contract down",
+    tag=TAG,
+    body=RecordInputSchema,
+    response=ServiceRecordSchema,
+    status=201,
+    permission=ANSWER,
+    load=REFERRAL,
+)
+def record_service(referral, data):
+    return service.record_view(service.record_service(referral, data, current_user, utcnow()))
+
+
+@endpoint(
+    "/referrals/<int:referral_id>/close",
+    "POST",
+    summary="Close the case: completed (after a service record) or closed unresolved, "
+    "with the outcome, the household's satisfaction and the need's severity at closing",
+    tag=TAG,
+    body=CloseInputSchema,
+    response=ReferralSchema,
+    permission=ANSWER,
+    load=REFERRAL,
+)
+def close(referral, data):
+    return _seen(service.close(referral, data, current_user, utcnow()))

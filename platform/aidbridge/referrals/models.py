@@ -11,7 +11,7 @@ it down or it ends without one, so that no other match can hand them out.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import JSON, BigInteger, CheckConstraint, ForeignKey, Index, String, Text, text
@@ -21,7 +21,7 @@ from aidbridge.clock import utcnow
 from aidbridge.db import Timestamped, enum_column
 from aidbridge.extensions import db
 from aidbridge.tenancy import TenantOwned
-from aidbridge.vocab import Urgency
+from aidbridge.vocab import Severity, Urgency
 
 
 class ReferralStatus(StrEnum):
@@ -43,6 +43,27 @@ class DeclineReason(StrEnum):
     outside_area = "outside_area"
     household_refused = "household_refused"
     other = "other"  # with a note saying what
+
+
+class CaseOutcome(StrEnum):
+    """How a case the provider served ended."""
+
+    resolved = "resolved"
+    partly_resolved = "partly_resolved"
+    not_resolved = "not_resolved"
+    moved = "moved"
+    deceased = "deceased"
+    other = "other"  # with a note saying what
+
+
+class RecordKind(StrEnum):
+    """What a service record is of: its units are visits, sessions, hours of training,
+    or pieces of goods delivered."""
+
+    visit = "visit"
+    session = "session"
+    training_hour = "training_hour"
+    goods = "goods"
 
 
 # The moves a referral may make (Primero's life cycle, the glossary's states). The
@@ -145,6 +166,23 @@ class Referral(TenantOwned, Timestamped, db.Model):
         enum_column(DeclineReason, "decline_reason", length=20)
     )
     decline_note: Mapped[str] = mapped_column(Text, default="")
+    # The case's end: how it went, the household's satisfaction (1–5, when it gave one),
+    # and the need's severity re-assessed at closing beside the one it had when served.
+    closed_at: Mapped[datetime | None]
+    outcome: Mapped[CaseOutcome | None] = mapped_column(
+        enum_column(CaseOutcome, "case_outcome", length=20)
+    )
+    outcome_note: Mapped[str] = mapped_column(Text, default="")
+    satisfaction: Mapped[int | None]
+    severity_before: Mapped[Severity | None] = mapped_column(
+        enum_column(Severity, "severity_before", length=10)
+    )
+    severity_after: Mapped[Severity | None] = mapped_column(
+        enum_column(Severity, "severity_after", length=10)
+    )
+    records: Mapped[list[ServiceRecord]] = relationship(
+        back_populates="referral", order_by="ServiceRecord.id"
+    )
     events: Mapped[list[ReferralEvent]] = relationship(
         back_populates="referral", order_by="ReferralEvent.id", cascade="all, delete-orphan"
     )
@@ -170,6 +208,39 @@ class Referral(TenantOwned, Timestamped, db.Model):
         CheckConstraint(
             "decline_reason IS NOT NULL OR status != 'declined'", name="declined_with_reason"
         ),
+        CheckConstraint(
+            "outcome IS NOT NULL OR status NOT IN ('completed', 'closed_unresolved')",
+            name="closed_with_outcome",
+        ),
+        CheckConstraint("satisfaction BETWEEN 1 AND 5", name="satisfaction_1_to_5"),
+    )
+
+
+class ServiceRecord(TenantOwned, db.Model):
+    """What the provider did for the household on a referral: a visit, a session, hours
+    of training or goods, on a day, by a worker; for a contract-funded service, the
+    delivery it drew the contract down by. The referral's bureau's record, kept as
+    recorded."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referral.id"), index=True)
+    kind: Mapped[RecordKind] = mapped_column(enum_column(RecordKind, "record_kind", length=20))
+    served_on: Mapped[date]
+    units: Mapped[int]
+    minutes: Mapped[int | None]
+    worker_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    delivery_id: Mapped[int | None] = mapped_column(ForeignKey("delivery.id"))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    recorded_by_name: Mapped[str] = mapped_column(String(100), default="")
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    referral: Mapped[Referral] = relationship(back_populates="records")
+    worker = relationship("User", foreign_keys=[worker_id])
+
+    __table_args__ = (
+        CheckConstraint("units > 0", name="units_positive"),
+        CheckConstraint("minutes IS NULL OR minutes > 0", name="minutes_positive"),
     )
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from aidbridge.referrals.models import DeclineReason, ReferralStatus
+from aidbridge.i18n import N_
+from aidbridge.referrals.models import CaseOutcome, DeclineReason, RecordKind, ReferralStatus
 from aidbridge.schemas import ID, InputSchema, PageQuery
-from aidbridge.vocab import NeedDimension, Urgency
+from aidbridge.vocab import NeedDimension, Severity, Urgency
 
 NOTE = validate.Length(max=1000)
 
@@ -31,6 +32,48 @@ class DeclineInputSchema(InputSchema):
 
 class RevokeInputSchema(InputSchema):
     note = fields.String(load_default="", validate=NOTE)
+
+
+class RecordInputSchema(InputSchema):
+    kind = fields.Enum(RecordKind, required=True)
+    served_on = fields.Date(required=True)
+    # Visits, sessions, hours of training or pieces of goods: what a contract counts.
+    units = fields.Integer(
+        load_default=1, strict=True,
+        validate=validate.Range(min=1, max=1000, error=N_("from 1 to 1,000 units")),
+    )  # fmt: skip
+    minutes = fields.Integer(
+        load_default=None, allow_none=True, strict=True,
+        validate=validate.Range(min=1, max=24 * 60, error=N_("from 1 minute to a day")),
+    )  # fmt: skip
+    worker_id = fields.Integer(required=True, validate=ID)
+    note = fields.String(load_default="", validate=NOTE)
+
+
+class CloseInputSchema(InputSchema):
+    status = fields.Enum(ReferralStatus, required=True)
+    outcome = fields.Enum(CaseOutcome, required=True)
+    note = fields.String(load_default="", validate=NOTE)
+    # The household's satisfaction, 1 (not at all) to 5 (fully), when it gave one.
+    satisfaction = fields.Integer(
+        load_default=None, allow_none=True, strict=True,
+        validate=validate.Range(min=1, max=5, error=N_("from 1 to 5")),
+    )  # fmt: skip
+    # The need's severity re-assessed at closing.
+    severity = fields.Enum(Severity, load_default=None, allow_none=True)
+
+
+class ServiceRecordSchema(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    served_on = fields.Date()
+    units = fields.Integer()
+    minutes = fields.Integer(allow_none=True)
+    worker = fields.Nested(lambda: ReferralWorkerSchema())
+    note = fields.String()
+    delivery_id = fields.Integer(allow_none=True)
+    recorded_by_name = fields.String()
+    recorded_at = fields.DateTime()
 
 
 class ReferralPartySchema(Schema):
@@ -97,6 +140,13 @@ class ReferralSchema(Schema):
     decline_reason = fields.String(allow_none=True)
     decline_note = fields.String()
     events = fields.List(fields.Nested(ReferralEventSchema))
+    records = fields.List(fields.Nested(ServiceRecordSchema))
+    closed_at = fields.DateTime(allow_none=True)
+    outcome = fields.String(allow_none=True)
+    outcome_note = fields.String()
+    satisfaction = fields.Integer(allow_none=True)
+    severity_before = fields.String(allow_none=True)
+    severity_after = fields.String(allow_none=True)
     # Why the engine chose it (the bureau's only: it names other providers).
     explanation = fields.Dict(allow_none=True)
 

@@ -17,7 +17,8 @@ from aidbridge.accounts.models import Tenant, TenantType, User
 from aidbridge.accounts.permissions import Permission
 from aidbridge.audit import service as audit
 from aidbridge.clock import add_working_days, age_on, local_today
-from aidbridge.contracts.service import release_held_unit
+from aidbridge.contracts.models import Contract
+from aidbridge.contracts.service import record_delivery, release_held_unit
 from aidbridge.errors import Conflict, InvalidInput
 from aidbridge.extensions import db
 from aidbridge.households.models import Household
@@ -34,10 +35,12 @@ from aidbridge.referrals.models import (
     HOLDING,
     TOOK_ON,
     TRANSITIONS,
+    CaseOutcome,
     DeclineReason,
     Referral,
     ReferralEvent,
     ReferralStatus,
+    ServiceRecord,
 )
 from aidbridge.tenancy import act_for, all_tenants, current_tenant_id
 from aidbridge.vocab import Urgency
@@ -149,6 +152,7 @@ def view(referral: Referral, viewer: Tenant) -> dict:
             "bureau": db.session.get(Tenant, referral.tenant_id),
             "worker": db.session.get(User, referral.worker_id) if referral.worker_id else None,
             "events": list(referral.events),
+            "records": [record_view(r) for r in referral.records],
             "household": {
                 "id": household.id if bureau_side else None,
                 "area_code": household.area_code,
@@ -177,7 +181,19 @@ def view(referral: Referral, viewer: Tenant) -> dict:
 VIEW_COLUMNS = (
     "id", "run_id", "status", "status_changed_at", "urgency", "need_id", "contract_id",
     "offered_at", "respond_by", "respond_rule", "answered_at", "decline_reason",
-    "decline_note",
+    "decline_note", "closed_at", "outcome", "outcome_note", "satisfaction",
+    "severity_before", "severity_after",
+)  # fmt: skip
+
+
+def record_view(record: ServiceRecord) -> dict:
+    with all_tenants():  # the worker is the provider's user
+        return {**{c: getattr(record, c) for c in RECORD_COLUMNS}, "worker": record.worker}
+
+
+RECORD_COLUMNS = (
+    "id", "kind", "served_on", "units", "minutes", "note", "delivery_id",
+    "recorded_by_name", "recorded_at",
 )  # fmt: skip
 
 
@@ -266,10 +282,7 @@ def _shown(moment: datetime) -> str:
 def accept(referral: Referral, worker_id: int, actor: User, now: datetime) -> Referral:
     """The provider takes the referral on, naming the social worker who will serve it."""
     _check_answerable(referral, now)
-    with all_tenants():  # the provider's user, while the request acts for the bureau
-        worker = db.session.get(User, worker_id)
-    if worker is None or worker.tenant_id != referral.provider_id or not worker.active:
-        raise InvalidInput.field("worker_id", N_("not an active user of your organisation"))
+    worker = _provider_user(referral, worker_id)
     _move(
         referral, ReferralStatus.accepted, actor, now,
         answered_at=now, answered_by_id=actor.id, worker_id=worker.id,
@@ -319,6 +332,105 @@ def revoke(referral: Referral, note: str, actor: User, now: datetime) -> Referra
             {"referral": referral.id, "url": f"/referrals/{referral.id}"},
         )  # fmt: skip
     return referral
+
+
+# --- serving the household, and closing the case ------------------------------------------
+
+
+def record_service(referral: Referral, data: dict, actor: User, now: datetime) -> ServiceRecord:
+    """What the provider did for the household (a visit, a session, training hours,
+    goods), by one of its workers, on a day from the acceptance to today. The first
+    record starts the service. For a contract-funded service it is delivered under the
+    contract: the unit the referral held from its match is the first it draws down."""
+    if referral.status not in (ReferralStatus.accepted, ReferralStatus.in_service):
+        raise InvalidInput.field("status", N_("only an accepted case in service is recorded"))
+    served_on = data["served_on"]
+    if served_on > _local(now).date():
+        raise InvalidInput.field("served_on", N_("cannot be in the future"))
+    if served_on < _local(referral.answered_at).date():
+        raise InvalidInput.field("served_on", N_("cannot be before the referral was accepted"))
+    worker = _provider_user(referral, data["worker_id"])
+    delivery = None
+    if referral.contract_id is not None:
+        if referral.status in HOLDING:  # the unit held since the match is this one's
+            release_held_unit(referral.contract_item_id)
+        delivery = record_delivery(
+            db.session.get(Contract, referral.contract_id),
+            {
+                "contract_item_id": referral.contract_item_id,
+                "units": data["units"],
+                "delivered_on": served_on,
+                "household_id": referral.household_id,
+                "referral_id": referral.id,
+                "note": data.get("note", "")[:500],
+            },
+            actor,
+        )
+    record = ServiceRecord(
+        tenant_id=referral.tenant_id,
+        referral_id=referral.id,
+        kind=data["kind"],
+        served_on=served_on,
+        units=data["units"],
+        minutes=data.get("minutes"),
+        worker_id=worker.id,
+        note=data.get("note", ""),
+        delivery_id=delivery.id if delivery else None,
+        recorded_by_id=actor.id,
+        recorded_by_name=actor.full_name,
+        recorded_at=now,
+    )
+    db.session.add(record)
+    if referral.status is ReferralStatus.accepted:
+        _move(referral, ReferralStatus.in_service, actor, now)
+    db.session.flush()
+    audit.record(
+        "referral.service_recorded", "referral", referral.id, tenant_id=referral.tenant_id,
+        after={"record": record.id, "kind": str(record.kind), "units": record.units,
+               "served_on": served_on.isoformat(), "delivery": record.delivery_id},
+    )  # fmt: skip
+    return record
+
+
+def close(referral: Referral, data: dict, actor: User, now: datetime) -> Referral:
+    """Close the case with its outcome (completed; or closed unresolved when it could
+    not be served), the household's satisfaction and the need's severity re-assessed at
+    closing — the need item takes it, and a resolved need is closed."""
+    status, outcome = data["status"], data["outcome"]
+    if status not in (ReferralStatus.completed, ReferralStatus.closed_unresolved):
+        raise InvalidInput.field("status", N_("close as completed or closed unresolved"))
+    if status is ReferralStatus.completed and referral.status is not ReferralStatus.in_service:
+        raise InvalidInput.field("status", N_("a case is completed after a service record"))
+    note = data.get("note", "").strip()
+    if outcome is CaseOutcome.other and not note:
+        raise InvalidInput.field("note", N_("say why, when the outcome is 'other'"))
+    need = db.session.get(Need, referral.need_id)
+    after = data.get("severity")
+    _move(
+        referral, status, actor, now, note,
+        closed_at=now, outcome=outcome, outcome_note=note,
+        satisfaction=data.get("satisfaction"),
+        severity_before=need.severity, severity_after=after,
+    )  # fmt: skip
+    if after is not None:
+        need.severity = after
+    if outcome is CaseOutcome.resolved and need.status is NeedStatus.open:
+        need.status, need.closed_on = NeedStatus.closed, _local(now).date()
+    notify(
+        referral.tenant_id, Permission.offer_referrals, "referral_closed",
+        N_("Referral %(referral)s was closed by %(provider)s"),
+        {"referral": referral.id, "provider": referral.provider.name,
+         "url": f"/referrals/{referral.id}"},
+    )  # fmt: skip
+    return referral
+
+
+def _provider_user(referral: Referral, user_id: int) -> User:
+    with all_tenants():  # the provider's user, while the request acts for the bureau
+        user = db.session.get(User, user_id)
+    if user is None or user.tenant_id != referral.provider_id or not user.active:
+        raise InvalidInput.field("worker_id", N_("not an active user of your organisation"))
+    return user
 
 
 def _check_answerable(referral: Referral, now: datetime) -> None:
