@@ -34,6 +34,12 @@ IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 SHARED = Path(os.environ.get("AIDBRIDGE_SHARED") or Path(__file__).resolve().parents[2] / "shared")
 
 
+def pytest_collection_modifyitems(items) -> None:
+    """Tests that commit for real and leave what cannot be deleted (final assessments,
+    audit entries) run after all the others, which count rows without them."""
+    items.sort(key=lambda item: item.get_closest_marker("commits") is not None)
+
+
 @pytest.fixture(scope="session")
 def shared() -> Path:
     if not (SHARED / "hsds" / "schema").is_dir():

@@ -17,7 +17,10 @@ from concurrency import DONE, at_once, suspend_tenants
 from conftest import TEST_DATABASE_URL
 from factories import credit_code, make_tenant, make_user, next_nantong_pack
 
-pytestmark = pytest.mark.skipif(not TEST_DATABASE_URL, reason="needs PostgreSQL")
+pytestmark = [
+    pytest.mark.skipif(not TEST_DATABASE_URL, reason="needs PostgreSQL"),
+    pytest.mark.commits,
+]
 # What these tests commit stays (published versions and audit entries are final); the
 # names and the far-off version are their own.
 

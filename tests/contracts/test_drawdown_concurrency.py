@@ -29,7 +29,10 @@ from concurrency import DONE, at_once, suspend_tenants
 from conftest import TEST_DATABASE_URL
 from factories import make_tenant, make_user
 
-pytestmark = pytest.mark.skipif(not TEST_DATABASE_URL, reason="needs PostgreSQL")
+pytestmark = [
+    pytest.mark.skipif(not TEST_DATABASE_URL, reason="needs PostgreSQL"),
+    pytest.mark.commits,
+]
 # This test commits for real (the writers must see each other's rows) and deletes the
 # contract it wrote; the tenants and audit entries stay (audit entries are final), the
 # agency suspended so that no other test finds it among a pool's providers.

@@ -26,7 +26,10 @@ from concurrency import DONE, at_once
 from conftest import TEST_DATABASE_URL
 from factories import household_data, make_tenant, member_data, resident_id
 
-pytestmark = pytest.mark.skipif(not TEST_DATABASE_URL, reason="needs PostgreSQL")
+pytestmark = [
+    pytest.mark.skipif(not TEST_DATABASE_URL, reason="needs PostgreSQL"),
+    pytest.mark.commits,
+]
 # These tests commit for real (two connections must see each other's rows). They
 # delete the households and members they write; the tenants and the audit entries
 # stay, because audit entries cannot be deleted (the ORM and the database's

@@ -33,7 +33,10 @@ from conftest import TEST_DATABASE_URL
 from factories import make_tenant, make_user, member_data, resident_id
 from matching_data import NORTH, SOUTH, STREET, assessed, contract_funding, funded, published
 
-pytestmark = pytest.mark.skipif(not TEST_DATABASE_URL, reason="needs PostgreSQL")
+pytestmark = [
+    pytest.mark.skipif(not TEST_DATABASE_URL, reason="needs PostgreSQL"),
+    pytest.mark.commits,
+]
 # These tests commit for real. The runs, referrals and unmatched needs they write are
 # deleted, their needs closed and their tenants suspended; the assessments stay (they
 # are final), and so do the audit entries.

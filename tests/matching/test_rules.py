@@ -16,7 +16,7 @@ from aidbridge.extensions import db
 from aidbridge.policy.facts import Outcome
 from aidbridge.pool.models import Service, ServiceStatus
 from aidbridge.referrals import service as referrals
-from aidbridge.referrals.models import DeclineReason, Referral, ReferralStatus
+from aidbridge.referrals.models import CaseOutcome, DeclineReason, Referral, ReferralStatus
 
 from factories import make_tenant, member_data
 from matching_data import (
@@ -219,6 +219,8 @@ def _end(referral_id: int, status: ReferralStatus) -> None:
     referral.status = status
     if status is ReferralStatus.declined:
         referral.decline_reason = DeclineReason.no_capacity
+    if status in (ReferralStatus.completed, ReferralStatus.closed_unresolved):
+        referral.outcome = CaseOutcome.resolved
     db.session.commit()
 
 

@@ -20,7 +20,7 @@ from aidbridge.matching import service as matching
 from aidbridge.matching.models import MatchingRun, RunStatus, UnmatchedNeed
 from aidbridge.notifications.models import Notification
 from aidbridge.pool.models import Service
-from aidbridge.referrals.models import DeclineReason, Referral, ReferralStatus
+from aidbridge.referrals.models import CaseOutcome, DeclineReason, Referral, ReferralStatus
 from aidbridge.tenancy import tenant_context
 
 from factories import make_tenant, make_user
@@ -132,6 +132,8 @@ def _referral(past, need, service, status: ReferralStatus) -> Referral:
         service_id=service.id, provider_id=service.tenant_id, run_id=past.id,
         urgency="routine", status=status, cost=0, explanation={},
         decline_reason=DeclineReason.no_capacity if status is ReferralStatus.declined else None,
+        outcome=CaseOutcome.resolved if status in (ReferralStatus.completed,
+                                                   ReferralStatus.closed_unresolved) else None,
     )  # fmt: skip
     db.session.add(referral)
     db.session.commit()

@@ -26,7 +26,10 @@ from conftest import TEST_DATABASE_URL
 from factories import make_tenant, make_user, member_data, resident_id
 from matching_data import assessed, published
 
-pytestmark = pytest.mark.skipif(not TEST_DATABASE_URL, reason="needs PostgreSQL")
+pytestmark = [
+    pytest.mark.skipif(not TEST_DATABASE_URL, reason="needs PostgreSQL"),
+    pytest.mark.commits,
+]
 NAMES = ("并发接收民政局", "并发接收社工中心")
 
 
@@ -93,10 +96,13 @@ def test_two_workers_accepting_one_offer_at_once_one_wins(app):
             referral = db.session.get(Referral, scene["referral"])
             found = (str(referral.status), referral.worker_id, len(referral.events))
             accepted = db.session.scalars(
-                select(AuditEvent).where(
+                select(AuditEvent)
+                .where(
+                    AuditEvent.target_type == "referral",
                     AuditEvent.target_id == str(scene["referral"]),
                     AuditEvent.action == "referral.status_changed",
                 )
+                .order_by(AuditEvent.id)
             ).all()
             db.session.remove()
     finally:
