@@ -19,6 +19,7 @@ def register_portals(app: Flask) -> None:
     from tenants.policy.views import portal as policy
     from tenants.pool.views import portal as pool
     from tenants.provider.views import portal as provider
+    from tenants.referrals.views import portal as referrals
     from tenants.workforce.views import portal as roster
     from tenants.workforce.views import staffing
 
@@ -35,6 +36,7 @@ def register_portals(app: Flask) -> None:
         cases,
         contracts,
         matching,
+        referrals,
         roster,
         staffing,
         notifications,

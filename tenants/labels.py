@@ -13,7 +13,7 @@ from aidbridge.matching.models import Reason, RunMode, RunStatus
 from aidbridge.money import format_yuan
 from aidbridge.policy.facts import Outcome
 from aidbridge.pool.models import CapacityPeriod, Funding, ProjectStatus, ServiceStatus
-from aidbridge.referrals.models import ReferralStatus
+from aidbridge.referrals.models import CaseOutcome, DeclineReason, RecordKind, ReferralStatus
 from aidbridge.vocab import (
     AssistanceCategory,
     DisabilityType,
@@ -356,6 +356,29 @@ REFERRAL_STATUS = {
     ReferralStatus.closed_unresolved: _l("Closed unresolved"),
 }
 
+DECLINE_REASON = {
+    DeclineReason.no_capacity: _l("No capacity"),
+    DeclineReason.not_eligible: _l("Not eligible"),
+    DeclineReason.cannot_contact: _l("Cannot contact the household"),
+    DeclineReason.outside_area: _l("Outside our area"),
+    DeclineReason.household_refused: _l("The household refused"),
+    DeclineReason.other: _l("Other (say why)"),
+}
+CASE_OUTCOME = {
+    CaseOutcome.resolved: _l("Need resolved"),
+    CaseOutcome.partly_resolved: _l("Partly resolved"),
+    CaseOutcome.not_resolved: _l("Not resolved"),
+    CaseOutcome.moved: _l("Household moved"),
+    CaseOutcome.deceased: _l("Deceased"),
+    CaseOutcome.other: _l("Other (say what)"),
+}
+RECORD_KIND = {
+    RecordKind.visit: _l("Home visit"),
+    RecordKind.session: _l("Session"),
+    RecordKind.training_hour: _l("Training hours"),
+    RecordKind.goods: _l("Goods delivered"),
+}
+
 
 def term_label(term) -> str:
     """A taxonomy term in the interface language."""
@@ -420,6 +443,9 @@ def register_labels(app) -> None:
         COST_PART=COST_PART,
         COST_PART_HELP=COST_PART_HELP,
         REFERRAL_STATUS=REFERRAL_STATUS,
+        DECLINE_REASON=DECLINE_REASON,
+        CASE_OUTCOME=CASE_OUTCOME,
+        RECORD_KIND=RECORD_KIND,
         term_label=term_label,
         step_text=step_text,
         translate=translate,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from html.parser import HTMLParser
 
 
@@ -60,3 +62,20 @@ def form_values(html: str, form_id: str) -> dict[str, str]:
     reader = _FormReader(form_id)
     reader.feed(html)
     return reader.values
+
+
+def text(response) -> str:
+    """What a reader sees: the page without its tags, entities read, spaces collapsed."""
+    page = response.get_data(as_text=True)
+    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
+
+
+def section(response, element_id: str) -> str:
+    """The words of the element ``element_id`` onwards (to its section's end)."""
+    page = response.get_data(as_text=True)
+    start = page.index(f'id="{element_id}"')
+    end = page.find("</section>", start)
+    return " ".join(
+        html.unescape(re.sub(r"<[^>]+>", " ", page[start : end if end > 0 else None])).split()
+    )

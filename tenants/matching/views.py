@@ -137,6 +137,7 @@ def run(run: MatchingRun):
         urgencies=list(Urgency),
         dimensions=list(NeedDimension),
         weights=WEIGHTS,
+        confirm=ConfirmForm(),
     )
 
 

@@ -18,7 +18,7 @@ from aidbridge.referrals.models import Referral
 
 from factories import make_tenant, make_user, member_data, sign_in
 from matching_data import NORTH, SOUTH, STREET, assessed, published
-from page_forms import form_values
+from page_forms import form_values, section, text
 
 
 @pytest.fixture
@@ -50,23 +50,6 @@ def scene(bureau, charity):
     )  # fmt: skip
     _third, (legal,) = assessed(bureau, {"dimension": "legal"})
     return {"service": service, "urgent": urgent, "routine": routine, "legal": legal}
-
-
-def text(response) -> str:
-    """What a reader sees: the page without its tags, entities read, spaces collapsed."""
-    page = response.get_data(as_text=True)
-    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page)).split())
-
-
-def section(response, element_id: str) -> str:
-    """The words of the element ``element_id`` onwards (to its section's end)."""
-    page = response.get_data(as_text=True)
-    start = page.index(f'id="{element_id}"')
-    end = page.find("</section>", start)
-    return " ".join(
-        html.unescape(re.sub(r"<[^>]+>", " ", page[start : end if end > 0 else None])).split()
-    )
 
 
 def start_run(client, **changes):
