@@ -183,6 +183,18 @@ DEMO_SERVICES = [
             "funding": "government_purchased",
         },
     ),
+    (
+        DEMO_TENANTS[2][2],
+        {
+            "name": "困难群众心理关爱热线",
+            "description": "慈善总会志愿者心理咨询师电话陪伴、情绪疏导，必要时转介专业机构",
+            "dimension": "psychological",
+            "subcategory": "psychological.counselling",
+            "areas": ["320613"],
+            "capacity": {"unit": "人次", "period": "month", "per_period": 20, "available": 20},
+            "funding": "charity_funded",
+        },
+    ),
 ]
 DEMO_PROJECT = {
     "title": "困境儿童关爱计划",
