@@ -202,6 +202,17 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         # separated): days off it does not know, and working days it does not know.
         "HOLIDAYS": _dates(env, "AIDBRIDGE_HOLIDAYS"),
         "WORKDAYS": _dates(env, "AIDBRIDGE_WORKDAYS"),
+        # E-mail of notifications (none without SMTP_HOST): sent by a periodic job, for
+        # notifications at most NOTIFICATION_EMAIL_MAX_AGE seconds old, with links under
+        # PUBLIC_URL.
+        "SMTP_HOST": env.get("SMTP_HOST") or None,
+        "SMTP_PORT": int(env.get("SMTP_PORT", "587")),
+        "SMTP_USERNAME": env.get("SMTP_USERNAME") or None,
+        "SMTP_PASSWORD": env.get("SMTP_PASSWORD") or None,
+        "SMTP_STARTTLS": _flag(env, "SMTP_STARTTLS", True),
+        "MAIL_FROM": env.get("MAIL_FROM", "AidBridge <noreply@localhost>"),
+        "PUBLIC_URL": env.get("PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/"),
+        "NOTIFICATION_EMAIL_MAX_AGE": int(env.get("NOTIFICATION_EMAIL_MAX_AGE", "86400")),
         "API_PAGE_SIZE": 50,
         "API_MAX_PAGE_SIZE": 200,
     }

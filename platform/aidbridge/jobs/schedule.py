@@ -22,4 +22,6 @@ PERIODIC: tuple[Periodic, ...] = (
     # Offers past their response time expire (the need is matched again); those near it
     # remind the provider, then tell the bureau. Every 5 minutes: an emergency has hours.
     Periodic("referrals.expire_offers", interval=HOUR // 12),
+    # Notifications by e-mail, when SMTP is configured: within a minute of being made.
+    Periodic("notifications.send_emails", interval=60),
 )

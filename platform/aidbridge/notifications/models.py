@@ -22,6 +22,8 @@ class Notification(TenantOwned, db.Model):
     params: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None]
+    # When it was sent by e-mail to the user (notifications.service.send_emails).
+    emailed_at: Mapped[datetime | None]
 
     __table_args__ = (Index("ix_notification_user_id_read_at", "user_id", "read_at"),)
 
