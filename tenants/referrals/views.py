@@ -91,7 +91,19 @@ def show(referral: Referral):
     return _show(referral)
 
 
-def _show(referral: Referral, status: int = 200, forms: dict | None = None):
+@portal.post("/<int:referral_id>/phone")
+@url_objects(**REFERRAL)
+def reveal_phone(referral: Referral):
+    require_confirmed()
+    try:
+        phone = service.reveal_phone(referral, current_user)
+    except ServiceError as error:
+        apply_service_error(ConfirmForm(), error)
+        return _show(referral, error.status)
+    return _show(referral, phone=phone)
+
+
+def _show(referral: Referral, status: int = 200, forms: dict | None = None, phone=None):
     seen = service.view(referral, current_user.tenant)
     provider_side = referral.provider_id == current_user.tenant_id
     return render_template(
@@ -102,6 +114,7 @@ def _show(referral: Referral, status: int = 200, forms: dict | None = None):
         may_offer=can(current_user, Permission.offer_referrals),
         may_answer=can(current_user, Permission.answer_referrals) and provider_side,
         confirm=ConfirmForm(),
+        phone=phone,
         **(forms or _forms(referral)),
     ), status
 

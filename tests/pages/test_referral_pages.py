@@ -71,6 +71,9 @@ def test_the_social_worker_accepts_records_a_visit_and_closes_the_case(
     words = text(accepted)
     assert "Accepted: the case is yours." in words
     assert "王秀英" in words and "北大街12号3幢201室" in words
+    assert "13812345678" not in words and "138****5678" in words
+    shown = client.post(f"/referrals/{offered.id}/phone", data={"csrf_token": ""})
+    assert 'id="phone">13812345678<' in shown.get_data(as_text=True)
 
     record = form_values(accepted.get_data(as_text=True), "record-form")
     assert record["served_on"] == local_today().isoformat()

@@ -157,3 +157,30 @@ def test_the_bureau_offers_a_whole_run_and_revokes_one(bureau, bureau_api, propo
     assert twice.status_code == 422 and list(twice.json["errors"]) == ["status"]
     listed = bureau_api("GET", "/referrals?status=revoked").json["items"]
     assert [r["id"] for r in listed] == [proposed.id]
+
+
+def test_the_phone_in_full_once_accepted_each_reading_logged(
+    bureau_api, provider_api, proposed, social_worker
+):
+    bureau_api("POST", f"/referrals/{proposed.id}/offer")
+    early = provider_api("GET", f"/referrals/{proposed.id}/phone")
+    assert early.status_code == 409 and list(early.json["errors"]) == ["status"]
+    provider_api("POST", f"/referrals/{proposed.id}/accept", json={"worker_id": social_worker.id})
+    shown = provider_api("GET", f"/referrals/{proposed.id}/phone")
+    assert shown.status_code == 200 and shown.json == {"value": "13812345678"}
+    logged = db.session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.action == "referral.phone_read", AuditEvent.target_id == str(proposed.id)
+        )
+    ).all()
+    assert [e.actor_id for e in logged] == [social_worker.id]
+
+
+def test_the_bureaus_loop_closure_list_holds_the_cases_taken_on(
+    bureau_api, provider_api, proposed, social_worker
+):
+    bureau_api("POST", f"/referrals/{proposed.id}/offer")
+    assert bureau_api("GET", "/referrals?waiting=true").json["items"] == []
+    provider_api("POST", f"/referrals/{proposed.id}/accept", json={"worker_id": social_worker.id})
+    (waiting,) = bureau_api("GET", "/referrals?waiting=true").json["items"]
+    assert waiting["id"] == proposed.id and waiting["outcome"] is None

@@ -406,9 +406,15 @@ def reveal_id_number(member: Member) -> str:
 
 
 def reveal_phone(household: Household) -> str:
+    number = unseal_phone(household)
+    audit.record("household.phone_read", "household", household.id, tenant_id=household.tenant_id)
+    return number
+
+
+def unseal_phone(household: Household) -> str:
+    """The phone in full; the caller logs the reading."""
     if household.phone_token is None:
         raise NotFound.field("phone", N_("not recorded yet"))
-    audit.record("household.phone_read", "household", household.id, tenant_id=household.tenant_id)
     return personal_data.unseal(household.phone_token)
 
 

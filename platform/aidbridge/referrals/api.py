@@ -8,6 +8,7 @@ from flask_login import current_user
 from aidbridge.accounts.permissions import Permission
 from aidbridge.api import endpoint
 from aidbridge.clock import utcnow
+from aidbridge.households.schemas import RevealedSchema
 from aidbridge.matching.models import MatchingRun
 from aidbridge.referrals import service
 from aidbridge.referrals.models import Referral
@@ -171,3 +172,16 @@ def record_service(referral, data):
 )
 def close(referral, data):
     return _seen(service.close(referral, data, current_user, utcnow()))
+
+
+@endpoint(
+    "/referrals/<int:referral_id>/phone",
+    summary="The household's phone in full, once the referral is accepted (the reading is logged)",
+    tag=TAG,
+    response=RevealedSchema,
+    permission=READ,
+    load=REFERRAL,
+    errors=(409,),
+)
+def reveal_referral_phone(referral):
+    return {"value": service.reveal_phone(referral, current_user)}

@@ -15,6 +15,8 @@ NOTE = validate.Length(max=1000)
 
 class ReferralQuery(PageQuery):
     status = fields.Enum(ReferralStatus, load_default=None)
+    # Taken on and not closed: the loop-closure list, the longest waiting first.
+    waiting = fields.Boolean(load_default=False)
     urgency = fields.Enum(Urgency, load_default=None)
     dimension = fields.Enum(NeedDimension, load_default=None)
 

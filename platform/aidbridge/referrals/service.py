@@ -14,14 +14,15 @@ from sqlalchemy import case, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from aidbridge.accounts.models import Tenant, TenantType, User
-from aidbridge.accounts.permissions import Permission
+from aidbridge.accounts.permissions import Permission, can
 from aidbridge.audit import service as audit
 from aidbridge.clock import add_working_days, age_on, local_today
 from aidbridge.contracts.models import Contract
 from aidbridge.contracts.service import record_delivery, release_held_unit
-from aidbridge.errors import Conflict, InvalidInput
+from aidbridge.errors import Conflict, Forbidden, InvalidInput
 from aidbridge.extensions import db
 from aidbridge.households.models import Household
+from aidbridge.households.service import unseal_phone
 from aidbridge.i18n import N_
 from aidbridge.jobs import enqueue
 from aidbridge.needs.models import Assessment, Need, NeedStatus
@@ -104,6 +105,12 @@ def referrals_query(viewer: Tenant, args: dict):
     if args.get("dimension") is not None:
         query = query.join(Need, Need.id == Referral.need_id).where(
             Need.dimension == args["dimension"]
+        )
+    if args.get("waiting"):
+        return (
+            query.where(Referral.status.in_((ReferralStatus.accepted, ReferralStatus.in_service)))
+            .order_by(Referral.answered_at, Referral.id)
+            .execution_options(all_tenants=True)
         )
     waiting = case((Referral.status == ReferralStatus.offered, 0), else_=1)
     urgency = case({Urgency.emergency: 0, Urgency.priority: 1}, value=Referral.urgency, else_=2)
@@ -195,6 +202,22 @@ RECORD_COLUMNS = (
     "id", "kind", "served_on", "units", "minutes", "note", "delivery_id",
     "recorded_by_name", "recorded_at",
 )  # fmt: skip
+
+
+def reveal_phone(referral: Referral, reader: User) -> str:
+    """The household's phone in full, each reading logged: for the staff of the provider
+    that took the case on who serve it, and the bureau's who may read personal data."""
+    bureau_side = reader.tenant_id == referral.tenant_id
+    if not can(
+        reader, Permission.read_personal_data if bureau_side else Permission.answer_referrals
+    ):
+        raise Forbidden(N_("your roles do not allow this"))
+    if referral.status not in TOOK_ON:
+        raise Conflict.field("status", N_("the phone is shown once the referral is accepted"))
+    with all_tenants():
+        household = db.session.get(Household, referral.household_id)
+    audit.record("referral.phone_read", "referral", referral.id, tenant_id=referral.tenant_id)
+    return unseal_phone(household)
 
 
 def offer_run(run_id: int, actor: User, now: datetime) -> dict:
