@@ -78,6 +78,7 @@ def test_the_provider_sees_an_offer_in_its_inbox_with_no_names(bureau_api, provi
     ]
     assert household["members"][0]["age"] >= 78
     assert item["explanation"] is None  # it names other providers
+    assert item["assessment"] is None  # not before it accepts
     assert "王秀英" not in str(item) and "王建华" not in str(item)
 
 
@@ -96,6 +97,8 @@ def test_the_provider_accepts_and_then_reads_the_address_each_time_logged(
     assert accepted.json["household"]["address"] == "北大街12号3幢201室"
     assert accepted.json["household"]["head_name"] == "王秀英"
     assert [e["to_status"] for e in accepted.json["events"]] == ["offered", "accepted"]
+    assert accepted.json["assessment"]["assessed_on"] == "2026-11-20"
+    assert accepted.json["assessment"]["rating"] == "moderate"
     provider_api("GET", f"/referrals/{proposed.id}")
     reads = db.session.scalars(
         select(AuditEvent).where(
@@ -184,3 +187,16 @@ def test_the_bureaus_loop_closure_list_holds_the_cases_taken_on(
     provider_api("POST", f"/referrals/{proposed.id}/accept", json={"worker_id": social_worker.id})
     (waiting,) = bureau_api("GET", "/referrals?waiting=true").json["items"]
     assert waiting["id"] == proposed.id and waiting["outcome"] is None
+
+
+def test_an_offer_the_bureau_withdrew_cannot_be_accepted(
+    bureau_api, provider_api, proposed, social_worker
+):
+    bureau_api("POST", f"/referrals/{proposed.id}/offer")
+    bureau_api("POST", f"/referrals/{proposed.id}/revoke", json={"note": "重复转介"})
+    refused = provider_api(
+        "POST", f"/referrals/{proposed.id}/accept", json={"worker_id": social_worker.id}
+    )
+    assert refused.status_code == 409
+    assert refused.json["errors"] == {"status": ["the referral is no longer offered"]}
+    assert provider_api("GET", f"/referrals/{proposed.id}").json["worker"] is None

@@ -110,6 +110,17 @@ class ReferralHouseholdSchema(Schema):
     address = fields.String(allow_none=True)
 
 
+class ReferralAssessmentSchema(Schema):
+    """What the latest assessment says of the need (the bureau's; the provider's once it
+    accepted)."""
+
+    assessed_on = fields.Date()
+    rating = fields.String(allow_none=True)
+    rating_note = fields.String()
+    need_note = fields.String()
+    yearly_target = fields.Integer(allow_none=True)
+
+
 class ReferralEventSchema(Schema):
     from_status = fields.String()
     to_status = fields.String()
@@ -134,6 +145,7 @@ class ReferralSchema(Schema):
     bureau = fields.Nested(ReferralPartySchema)
     contract_id = fields.Integer(allow_none=True)
     household = fields.Nested(ReferralHouseholdSchema)
+    assessment = fields.Nested(ReferralAssessmentSchema, allow_none=True)
     offered_at = fields.DateTime(allow_none=True)
     respond_by = fields.DateTime(allow_none=True)
     respond_rule = fields.String(allow_none=True)

@@ -25,7 +25,7 @@ from aidbridge.households.models import Household
 from aidbridge.households.service import unseal_phone
 from aidbridge.i18n import N_
 from aidbridge.jobs import enqueue
-from aidbridge.needs.models import Assessment, Need, NeedStatus
+from aidbridge.needs.models import Assessment, DimensionRating, Need, NeedStatus
 from aidbridge.notifications.service import notify
 from aidbridge.policy.pack import Referrals, ResponseTime
 from aidbridge.policy.service import pack_in_force
@@ -139,8 +139,9 @@ def _with_parts(query):
 def view(referral: Referral, viewer: Tenant) -> dict:
     """The referral as ``viewer`` may read it. The provider sees, before it accepts,
     only what it needs to decide — the need, the area, the household's members without
-    names, the phone masked — and once it has accepted, the address and the head's
-    name too, each such reading logged; the engine's explanation is the bureau's.
+    names, the phone masked — and once it has accepted, the address, the head's name
+    and what the assessment says of the need, each such reading logged; the engine's
+    explanation is the bureau's.
     Read across tenants on purpose (the household is the bureau's, the service the
     provider's): what is shown is decided here."""
     bureau_side = viewer.id == referral.tenant_id
@@ -176,6 +177,7 @@ def view(referral: Referral, viewer: Tenant) -> dict:
                 "head_name": head.name if head and (bureau_side or taken_on) else None,
                 "address": household.address if bureau_side or taken_on else None,
             },
+            "assessment": _assessment_parts(need) if bureau_side or taken_on else None,
             "explanation": referral.explanation if bureau_side else None,
         }
     if taken_on and not bureau_side:
@@ -183,6 +185,25 @@ def view(referral: Referral, viewer: Tenant) -> dict:
             "referral.household_read", "referral", referral.id, tenant_id=referral.tenant_id
         )
     return shown
+
+
+def _assessment_parts(need: Need) -> dict:
+    """What the latest assessment confirming the need says of it: its date, the rating
+    of the need's dimension and the assessor's notes on both."""
+    assessment = db.session.get(Assessment, need.assessment_id)
+    rating = db.session.scalar(
+        select(DimensionRating).where(
+            DimensionRating.assessment_id == assessment.id,
+            DimensionRating.dimension == need.dimension,
+        )
+    )
+    return {
+        "assessed_on": assessment.assessed_on,
+        "rating": rating.severity if rating else None,
+        "rating_note": rating.note if rating else "",
+        "need_note": need.note,
+        "yearly_target": need.yearly_target,
+    }
 
 
 VIEW_COLUMNS = (
