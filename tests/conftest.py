@@ -188,6 +188,17 @@ def caseworker(bureau):
 
 
 @pytest.fixture
+def agency(bureau):
+    """A social-work agency of Chongchuan district, in the bureau's pool."""
+    return make_tenant(TenantType.agency, name="崇川区启航社工中心", jurisdiction="320613")
+
+
+@pytest.fixture
+def social_worker(agency):
+    return make_user(agency, Role.caseworker)
+
+
+@pytest.fixture
 def api(client, caseworker):
     """Call the API as the bureau's caseworker: ``api("POST", "/households", json=…)``."""
     token = bearer(make_token(caseworker))

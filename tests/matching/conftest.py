@@ -18,8 +18,3 @@ def api(api_en):
 @pytest.fixture
 def charity(bureau):
     return make_tenant(TenantType.charity, name="南通市慈善总会", jurisdiction="320600")
-
-
-@pytest.fixture
-def agency(bureau):
-    return make_tenant(TenantType.agency, name="崇川区启航社工中心", jurisdiction="320613")

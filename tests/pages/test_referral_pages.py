@@ -22,16 +22,6 @@ from page_forms import form_values, section, text
 
 
 @pytest.fixture
-def agency(bureau):
-    return make_tenant(TenantType.agency, name="崇川区启航社工中心", jurisdiction="320613")
-
-
-@pytest.fixture
-def social_worker(agency):
-    return make_user(agency, Role.caseworker)
-
-
-@pytest.fixture
 def offered(client, bureau, agency, worker):
     """The bureau's caseworker runs matching and offers the matches from the run page."""
     published(agency, name="上门访视服务", places=3)

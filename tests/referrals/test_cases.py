@@ -27,16 +27,6 @@ PRICE = 8_000  # fen a visit
 
 
 @pytest.fixture
-def agency(bureau):
-    return make_tenant(TenantType.agency, name="崇川区启航社工中心", jurisdiction="320613")
-
-
-@pytest.fixture
-def social_worker(agency):
-    return make_user(agency, Role.caseworker)
-
-
-@pytest.fixture
 def provider_api(as_user, social_worker):
     return as_user(social_worker)
 

@@ -33,16 +33,6 @@ FRIDAY_AFTERNOON = datetime(2026, 12, 4, 7, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def agency(bureau):
-    return make_tenant(TenantType.agency, name="崇川区启航社工中心", jurisdiction="320613")
-
-
-@pytest.fixture
-def social_worker(agency):
-    return make_user(agency, Role.caseworker)
-
-
-@pytest.fixture
 def home_visits(bureau, agency):
     """The agency's home visits, funded by a contract of the bureau (10 units)."""
     contract = contract_funding(bureau, agency, units=10)

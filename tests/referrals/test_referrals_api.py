@@ -22,16 +22,6 @@ from matching_data import assessed, published
 
 
 @pytest.fixture
-def agency(bureau):
-    return make_tenant(TenantType.agency, name="崇川区启航社工中心", jurisdiction="320613")
-
-
-@pytest.fixture
-def social_worker(agency):
-    return make_user(agency, Role.caseworker)
-
-
-@pytest.fixture
 def provider_api(as_user, social_worker):
     return as_user(social_worker)
 
