@@ -73,6 +73,7 @@ PERMISSION = {
     Permission.offer_referrals: _l("Offer matched needs to providers, and revoke referrals"),
     Permission.answer_referrals: _l("Accept or decline the referrals offered to you"),
     Permission.read_referrals: _l("Read the referrals between bureau and provider"),
+    Permission.read_monitoring: _l("Read the measures of purchased services"),
 }
 
 

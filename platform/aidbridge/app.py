@@ -37,6 +37,7 @@ CONTEXTS = (
     "workforce",
     "referrals",
     "matching",
+    "monitoring",
 )
 
 

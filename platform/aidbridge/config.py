@@ -213,6 +213,8 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "MAIL_FROM": env.get("MAIL_FROM", "AidBridge <noreply@localhost>"),
         "PUBLIC_URL": env.get("PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/"),
         "NOTIFICATION_EMAIL_MAX_AGE": int(env.get("NOTIFICATION_EMAIL_MAX_AGE", "86400")),
+        # A contract's spending is on track while within this share of its time elapsed.
+        "MONITORING_BURN_TOLERANCE": float(env.get("MONITORING_BURN_TOLERANCE", "0.10")),
         "API_PAGE_SIZE": 50,
         "API_MAX_PAGE_SIZE": 200,
     }

@@ -31,6 +31,7 @@ class Permission(StrEnum):
     offer_referrals = "offer_referrals"
     answer_referrals = "answer_referrals"
     read_referrals = "read_referrals"
+    read_monitoring = "read_monitoring"
 
 
 GRANTS: dict[Permission, frozenset[Role]] = {
@@ -79,6 +80,10 @@ GRANTS: dict[Permission, frozenset[Role]] = {
     Permission.read_referrals: frozenset(
         {Role.admin, Role.caseworker, Role.assessor, Role.monitor}
     ),
+    # The measures of purchased services (ALL-PS-1, ALL-OV-5): a bureau's, a provider's own.
+    Permission.read_monitoring: frozenset(
+        {Role.admin, Role.caseworker, Role.assessor, Role.monitor}
+    ),
 }
 
 # Permissions that only some kinds of tenant have, whatever the role: households are
@@ -105,6 +110,9 @@ TENANT_TYPES: dict[Permission, frozenset[TenantType]] = {
     Permission.offer_referrals: frozenset({TenantType.bureau}),
     Permission.answer_referrals: frozenset({TenantType.charity, TenantType.agency}),
     Permission.read_referrals: frozenset(
+        {TenantType.bureau, TenantType.charity, TenantType.agency}
+    ),
+    Permission.read_monitoring: frozenset(
         {TenantType.bureau, TenantType.charity, TenantType.agency}
     ),
 }

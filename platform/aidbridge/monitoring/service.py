@@ -1,0 +1,301 @@
+"""Monitoring purchased services (ALL-PS-1, ALL-OV-5): measures computed from the
+records, set-based in the database (counts, sums and percentiles are SQL; no rows are
+loaded into Python to be counted).
+
+The referral measures are of the referrals between the viewer and the other side (a
+bureau's, or a provider's), offered in the period, narrowed by contract, provider,
+need dimension and area; a contract's measures are of its drawdown against its period.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import DateTime, Float, case, cast, func, select
+
+from aidbridge.accounts.models import Tenant, TenantType
+from aidbridge.areas.models import Area
+from aidbridge.areas.service import within
+from aidbridge.contracts.models import Contract
+from aidbridge.errors import InvalidInput
+from aidbridge.extensions import db
+from aidbridge.households.models import Household
+from aidbridge.i18n import N_
+from aidbridge.needs.models import Need
+from aidbridge.referrals.models import (
+    TOOK_ON,
+    CaseOutcome,
+    DeclineReason,
+    Referral,
+    ReferralStatus,
+    ServiceRecord,
+)
+from aidbridge.vocab import Severity
+
+# Percentiles reported for the times to accept and to first service.
+PERCENTILES = {"median": (1, 2), "p90": (9, 10)}
+SEVERITY_RANK = {s: i for i, s in enumerate(Severity)}
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the measures are of: referrals offered from ``since`` to ``until`` (local
+    days, both included), of one contract, provider, need dimension or area."""
+
+    since: date
+    until: date
+    contract_id: int | None = None
+    provider_id: int | None = None
+    dimension: str | None = None
+    area_code: str | None = None
+
+
+def filters_of(args: dict, today: date) -> Filters:
+    """The query's filters, the period defaulting to this month up to today; an area
+    that does not exist is refused on its field."""
+    if args.get("area_code") and db.session.get(Area, args["area_code"]) is None:
+        raise InvalidInput.field("area_code", N_("no such area"))
+    since = args.get("since") or today.replace(day=1)
+    return Filters(
+        since=since,
+        until=args.get("until") or max(today, since),
+        contract_id=args.get("contract_id"),
+        provider_id=args.get("provider_id"),
+        dimension=args.get("dimension"),
+        area_code=args.get("area_code"),
+    )
+
+
+def referral_measures(viewer: Tenant, filters: Filters) -> dict:
+    """The referral funnel: how many were offered and how each ended, the acceptance,
+    completion and loop-closure rates, the times to accept and to first service, the
+    outcomes, satisfaction, severity change and re-referrals."""
+    scope = _referrals(viewer, filters).subquery()
+    status = scope.c.status
+    counts = db.session.execute(
+        select(
+            func.count(),
+            *(func.count(case((status == s, 1))) for s in ReferralStatus),
+            func.count(case((scope.c.outcome.is_not(None), 1))),
+            func.avg(cast(scope.c.satisfaction, Float)),
+            func.count(scope.c.satisfaction),
+        )
+    ).one()
+    offered, *by_status, with_outcome, satisfaction, rated = counts
+    by_status = dict(zip(ReferralStatus, by_status, strict=True))
+    took_on = sum(by_status[s] for s in TOOK_ON)
+    answered = took_on + by_status[ReferralStatus.declined] + by_status[ReferralStatus.expired]
+    closed = by_status[ReferralStatus.completed] + by_status[ReferralStatus.closed_unresolved]
+    return {
+        "offered": offered,
+        "by_status": {str(s): n for s, n in by_status.items()},
+        "took_on": took_on,
+        "declined_by_reason": _grouped(scope, scope.c.decline_reason, DeclineReason),
+        "outcomes": _grouped(scope, scope.c.outcome, CaseOutcome),
+        "acceptance_rate": _share(took_on, answered),
+        "completion_rate": _share(by_status[ReferralStatus.completed], closed),
+        "loop_closure_rate": _share(with_outcome, took_on),
+        "hours_to_accept": _percentiles(
+            select(_seconds(scope.c.answered_at, scope.c.offered_at) / 3600).where(
+                status.in_(TOOK_ON)
+            )
+        ),
+        "days_to_first_service": _percentiles(_days_to_first_service(scope)),
+        "satisfaction": _round(satisfaction, "0.01") if rated else None,
+        "rated": rated,
+        "severity": _severity_change(scope),
+        "re_referral_rate": _re_referral_rate(scope),
+    }
+
+
+def _referrals(viewer: Tenant, f: Filters):
+    """The referrals the measures are of (across tenants on purpose: a provider's are
+    the bureaus' rows; each side sees only those between it and the other)."""
+    side = (
+        Referral.tenant_id == viewer.id
+        if viewer.type is TenantType.bureau
+        else Referral.provider_id == viewer.id
+    )
+    start, end = _utc_day(f.since), _utc_day(f.until + timedelta(days=1))
+    query = select(Referral).where(side, Referral.offered_at >= start, Referral.offered_at < end)
+    if f.contract_id is not None:
+        query = query.where(Referral.contract_id == f.contract_id)
+    if f.provider_id is not None:
+        query = query.where(Referral.provider_id == f.provider_id)
+    if f.dimension is not None or f.area_code is not None:
+        query = query.join(Need, Need.id == Referral.need_id)
+        if f.dimension is not None:
+            query = query.where(Need.dimension == f.dimension)
+        if f.area_code is not None:
+            query = (
+                query.join(Household, Household.id == Referral.household_id)
+                .join(Area, Area.code == Household.area_code)
+                .where(within(db.session.get(Area, f.area_code)))
+            )
+    return query.execution_options(all_tenants=True)
+
+
+def _grouped(scope, column, enum) -> dict[str, int]:
+    rows = dict(
+        db.session.execute(
+            select(column, func.count()).where(column.is_not(None)).group_by(column)
+        ).all()
+    )
+    return {str(member): rows.get(member, 0) for member in enum}
+
+
+def _days_to_first_service(scope):
+    first = (
+        select(
+            ServiceRecord.referral_id.label("referral_id"),
+            func.min(ServiceRecord.served_on).label("served_on"),
+        )
+        .group_by(ServiceRecord.referral_id)
+        .subquery()
+    )
+    return (
+        select(_seconds(_start_of(first.c.served_on), scope.c.answered_at) / 86400)
+        .select_from(scope)
+        .join(first, first.c.referral_id == scope.c.id)
+    )
+
+
+def _severity_change(scope) -> dict[str, int]:
+    """Closed cases whose need was re-assessed at closing: improved, unchanged, worse."""
+    before = case(SEVERITY_RANK, value=scope.c.severity_before)
+    after = case(SEVERITY_RANK, value=scope.c.severity_after)
+    improved, same, worse = db.session.execute(
+        select(
+            func.count(case((after < before, 1))),
+            func.count(case((after == before, 1))),
+            func.count(case((after > before, 1))),
+        ).where(scope.c.severity_after.is_not(None))
+    ).one()
+    return {"improved": improved, "unchanged": same, "worse": worse}
+
+
+def _re_referral_rate(scope) -> Decimal | None:
+    """The share of needs referred more than once in the period (an offer declined,
+    expired or withdrawn and offered again)."""
+    per_need = select(scope.c.need_id, func.count().label("n")).group_by(scope.c.need_id).subquery()
+    needs, again = db.session.execute(
+        select(func.count(), func.count(case((per_need.c.n > 1, 1))))
+    ).one()
+    return _share(again, needs)
+
+
+# --- contracts -------------------------------------------------------------------------------
+
+
+def contract_measures(contract: Contract, today: date) -> dict:
+    """Units delivered against contracted and budget spent against the total, per item
+    and in all; the burn rate against the time elapsed (on track within the setting
+    MONITORING_BURN_TOLERANCE of it, else behind or ahead); the contract's targets
+    against its referrals' actuals."""
+    items = [
+        {
+            "item_id": line.id,
+            "name": line.purchase_item.name,
+            "units": line.units,
+            "delivered": line.units_delivered,
+            "held": line.units_reserved,
+            "unit_price_fen": line.unit_price_fen,
+        }
+        for line in contract.items
+    ]
+    days = (contract.ends_on - contract.starts_on).days + 1
+    elapsed = min(max((today - contract.starts_on).days + 1, 0), days)
+    elapsed_share = Decimal(elapsed) / Decimal(days)
+    spent_share = Decimal(contract.spent_fen) / Decimal(contract.budget_fen)
+    tolerance = Decimal(str(current_app.config["MONITORING_BURN_TOLERANCE"]))
+    burn = (
+        "behind"
+        if spent_share < elapsed_share - tolerance
+        else "ahead"
+        if spent_share > elapsed_share + tolerance
+        else "on_track"
+    )
+    bureau = db.session.get(Tenant, contract.tenant_id)
+    funnel = referral_measures(
+        bureau, Filters(contract.starts_on, max(today, contract.starts_on), contract.id)
+    )
+    return {
+        "contract_id": contract.id,
+        "items": items,
+        "units": sum(i["units"] for i in items),
+        "delivered": sum(i["delivered"] for i in items),
+        "budget_fen": contract.budget_fen,
+        "spent_fen": contract.spent_fen,
+        "held_fen": contract.reserved_fen,
+        "elapsed_share": _round(elapsed_share),
+        "spent_share": _round(spent_share),
+        "burn": burn,
+        "targets": {
+            "accepted_share": _target(contract.target_accepted_share, funnel["acceptance_rate"]),
+            "completed_share": _target(contract.target_completed_share, funnel["completion_rate"]),
+            "satisfaction": _target(contract.target_satisfaction, funnel["satisfaction"]),
+        },
+    }
+
+
+def _target(target, actual) -> dict | None:
+    if target is None:
+        return None
+    return {"target": target, "actual": actual, "met": actual is not None and actual >= target}
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _percentiles(durations) -> dict[str, Decimal | None]:
+    """Nearest-rank percentiles of a one-column query, in SQL on both databases: rank the
+    values, and keep the one at rank ⌈p × n⌉ (integer arithmetic: (a·n + b − 1) / b)."""
+    values = durations.subquery()
+    (column,) = values.c
+    ranked = select(
+        column.label("value"),
+        func.row_number().over(order_by=column).label("rank"),
+        func.count().over().label("n"),
+    ).subquery()
+    found = {}
+    for name, (a, b) in PERCENTILES.items():
+        value = db.session.scalar(
+            select(ranked.c.value).where(ranked.c.rank == (a * ranked.c.n + b - 1) // b)
+        )
+        found[name] = None if value is None else _round(value, "0.1")
+    return found
+
+
+def _seconds(later, earlier):
+    """``later − earlier`` in seconds, as each database computes it."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.extract("epoch", later - earlier)
+    return (func.julianday(later) - func.julianday(earlier)) * 86400.0
+
+
+def _start_of(day_column):
+    """A date column as the UTC moment its day begins where the users are (to compare
+    with the UTC timestamps)."""
+    zone = current_app.config["BABEL_DEFAULT_TIMEZONE"]
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.timezone(zone, cast(day_column, DateTime))
+    # SQLite knows no zones: the zone's offset now (mainland China keeps no summer time).
+    offset = datetime.now(ZoneInfo(zone)).utcoffset().total_seconds()
+    return func.datetime(day_column, f"{-int(offset)} seconds")
+
+
+def _utc_day(day: date) -> datetime:
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    return datetime.combine(day, time(0), zone)
+
+
+def _share(part: int, whole: int) -> Decimal | None:
+    return _round(Decimal(part) / Decimal(whole)) if whole else None
+
+
+def _round(value, places: str = "0.0001") -> Decimal:
+    return Decimal(str(value)).quantize(Decimal(places), rounding=ROUND_HALF_UP)

@@ -1,0 +1,144 @@
+"""The monitoring measures against a hand-computed fixture: five referrals of the
+agency's home visits offered on Monday 2 November 2026 at 09:00 in Nantong, each
+taken through the real life cycle at chosen moments (hours after the offer):
+
+    R1  accepted +2 h, first visit 4 Nov, completed resolved, satisfaction 5, severe → mild
+    R2  accepted +6 h, first visit 3 Nov, completed partly resolved, satisfaction 3,
+        moderate → moderate
+    R3  accepted +10 h, nothing recorded yet
+    R4  declined (no capacity)            R5  left to expire
+
+Offered 5; taken on 3; answered 5 → acceptance 3/5; completed 2 of 2 closed; loop
+closure 2 of 3 taken on; hours to accept 2, 6, 10 → median 6, p90 10; days from the
+acceptance to the first visit's day (00:00 local): R1 11:00 2 Nov → 4 Nov = 1.54, R2
+15:00 2 Nov → 3 Nov = 0.375 → median 0.4, p90 1.5; satisfaction 4.00 of 2 ratings."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from aidbridge.extensions import db
+from aidbridge.matching import service as matching
+from aidbridge.monitoring.service import Filters, contract_measures, referral_measures
+from aidbridge.referrals import service as referrals
+from aidbridge.referrals.models import CaseOutcome, DeclineReason, RecordKind, Referral
+from aidbridge.tenancy import tenant_context
+
+from matching_data import assessed, contract_funding, funded, published
+
+OFFERED = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)  # Monday 09:00 in Nantong
+NOVEMBER = Filters(date(2026, 11, 1), date(2026, 11, 30))
+
+
+def _referral(bureau, severity: str) -> Referral:
+    _household, (need,) = assessed(bureau, {"dimension": "care", "severity": severity})
+    with tenant_context(bureau.id):
+        run = matching.match_now(bureau, need, None, {})
+        referral = db.session.scalar(select(Referral).where(Referral.run_id == run.id))
+        referrals.offer(referral, None, OFFERED)
+        return referral
+
+
+def _served(referral, worker, accepted_after: int, visit: date, closing: dict | None):
+    accepted = OFFERED + timedelta(hours=accepted_after)
+    referrals.accept(referral, worker.id, worker, accepted)
+    if visit is None:
+        return
+    record = {"kind": RecordKind.visit, "served_on": visit, "units": 1, "worker_id": worker.id}
+    at = datetime.combine(visit, datetime.min.time(), UTC) + timedelta(hours=12)
+    referrals.record_service(referral, record, worker, at)
+    if closing:
+        referrals.close(referral, {"status": "completed", **closing}, worker, at)
+
+
+@pytest.fixture
+def november(bureau, agency, social_worker):
+    published(agency, name="上门访视服务", places=10)
+    made = [_referral(bureau, s) for s in ("severe", "moderate", "moderate", "mild", "mild")]
+    with tenant_context(bureau.id):
+        _served(
+            made[0],
+            social_worker,
+            2,
+            date(2026, 11, 4),
+            {"outcome": CaseOutcome.resolved, "satisfaction": 5, "severity": "mild"},
+        )
+        _served(made[1], social_worker, 6, date(2026, 11, 3),
+                {"outcome": CaseOutcome.partly_resolved, "satisfaction": 3,
+                 "severity": "moderate"})  # fmt: skip
+        _served(made[2], social_worker, 10, None, None)
+        referrals.decline(made[3], {"reason": DeclineReason.no_capacity}, social_worker,
+                          OFFERED + timedelta(hours=1))  # fmt: skip
+        referrals.expire_offers(OFFERED + timedelta(days=4))
+        db.session.commit()
+    return made
+
+
+def test_the_referral_funnel_of_a_month(bureau, november):
+    found = referral_measures(bureau, NOVEMBER)
+    assert found["offered"] == 5 and found["took_on"] == 3
+    assert {k: v for k, v in found["by_status"].items() if v} == {
+        "accepted": 1, "declined": 1, "expired": 1, "completed": 2,
+    }  # fmt: skip
+    assert found["declined_by_reason"]["no_capacity"] == 1
+    assert found["acceptance_rate"] == Decimal("0.6000")
+    assert found["completion_rate"] == Decimal("1.0000")
+    assert found["loop_closure_rate"] == Decimal("0.6667")
+    assert found["hours_to_accept"] == {"median": Decimal("6.0"), "p90": Decimal("10.0")}
+    assert found["days_to_first_service"] == {"median": Decimal("0.4"), "p90": Decimal("1.5")}
+    assert found["outcomes"]["resolved"] == 1 and found["outcomes"]["partly_resolved"] == 1
+    assert (found["satisfaction"], found["rated"]) == (Decimal("4.00"), 2)
+    assert found["severity"] == {"improved": 1, "unchanged": 1, "worse": 0}
+    assert found["re_referral_rate"] == Decimal("0.0000")
+
+
+def test_the_provider_sees_the_same_of_its_own_and_filters_narrow(bureau, agency, november):
+    assert referral_measures(agency, NOVEMBER)["offered"] == 5
+    assert referral_measures(bureau, Filters(date(2026, 10, 1), date(2026, 10, 31)))["offered"] == 0
+    legal = Filters(NOVEMBER.since, NOVEMBER.until, dimension="legal")
+    assert referral_measures(bureau, legal)["offered"] == 0
+    street = Filters(NOVEMBER.since, NOVEMBER.until, area_code="320613001")
+    assert referral_measures(bureau, street)["offered"] == 5
+    elsewhere = Filters(NOVEMBER.since, NOVEMBER.until, area_code="320613002")
+    assert referral_measures(bureau, elsewhere)["offered"] == 0
+
+
+def test_a_contracts_drawdown_against_its_time(app, bureau, agency, social_worker):
+    contract = contract_funding(bureau, agency, units=10, price_fen=8_000, budget_fen=80_000)
+    funded(bureau, agency, contract, name="上门访视服务", places=5)
+    today = contract.starts_on + timedelta(days=30)  # 31 of 211 days: 14.7 % of the time
+    found = contract_measures(contract, today)
+    assert (found["units"], found["delivered"], found["spent_fen"]) == (10, 0, 0)
+    assert found["elapsed_share"] == Decimal("0.1469") and found["burn"] == "behind"
+    contract.items[0].units_delivered, contract.spent_fen = 2, 16_000  # as two visits leave it
+    found = contract_measures(contract, today)
+    assert found["spent_share"] == Decimal("0.2000") and found["burn"] == "on_track"
+    contract.items[0].units_delivered, contract.spent_fen = 4, 32_000
+    assert contract_measures(contract, today)["burn"] == "ahead"
+
+
+def test_the_funnel_through_the_api_and_bad_periods_refused(api_en, november):
+    found = api_en("GET", "/monitoring/referrals?since=2026-11-01&until=2026-11-30")
+    assert found.status_code == 200, found.json
+    body = found.json
+    assert (body["offered"], body["acceptance_rate"], body["loop_closure_rate"]) == (
+        5, "0.6000", "0.6667",
+    )  # fmt: skip
+    assert body["hours_to_accept"] == {"median": "6.0", "p90": "10.0"}
+    backwards = api_en("GET", "/monitoring/referrals?since=2026-11-30&until=2026-11-01")
+    assert backwards.status_code == 422 and list(backwards.json["errors"]) == ["until"]
+    nowhere = api_en("GET", "/monitoring/referrals?area_code=999999")
+    assert nowhere.status_code == 422 and list(nowhere.json["errors"]) == ["area_code"]
+
+
+def test_a_provider_reads_its_contracts_measures(as_user, bureau, agency, social_worker):
+    contract = contract_funding(bureau, agency, units=10, price_fen=8_000, budget_fen=80_000)
+    found = as_user(social_worker)("GET", f"/contracts/{contract.id}/measures")
+    assert found.status_code == 200, found.json
+    assert (found.json["units"], found.json["budget_fen"], found.json["burn"]) == (
+        10, 80_000, "behind",
+    )  # fmt: skip
