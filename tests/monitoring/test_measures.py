@@ -23,7 +23,12 @@ from sqlalchemy import select
 
 from aidbridge.extensions import db
 from aidbridge.matching import service as matching
-from aidbridge.monitoring.service import Filters, contract_measures, referral_measures
+from aidbridge.monitoring.service import (
+    Filters,
+    contract_measures,
+    referral_measures,
+    unmet_needs,
+)
 from aidbridge.referrals import service as referrals
 from aidbridge.referrals.models import CaseOutcome, DeclineReason, RecordKind, Referral
 from aidbridge.tenancy import tenant_context
@@ -142,3 +147,28 @@ def test_a_provider_reads_its_contracts_measures(as_user, bureau, agency, social
     assert (found.json["units"], found.json["budget_fen"], found.json["burn"]) == (
         10, 80_000, "behind",
     )  # fmt: skip
+
+
+def test_unmet_needs_by_street_dimension_and_urgency_with_why(api_en, bureau, charity):
+    """One place of care in 和平桥街道: the emergency takes it; two routine care needs are
+    left for want of places, a legal need for want of any service; a care need assessed
+    after the run waits for its first."""
+    published(charity, name="居家照护服务", places=1, areas=["320613001"])
+    assessed(bureau, {"dimension": "care", "urgency": "emergency"})
+    assessed(bureau, {"dimension": "care"})
+    assessed(bureau, {"dimension": "care"}, area="320613001002")
+    assessed(bureau, {"dimension": "legal"})
+    assert api_en("POST", "/matching/runs", json={}).json["status"] == "succeeded"
+    assessed(bureau, {"dimension": "care"})
+    found = unmet_needs(bureau, NOVEMBER, date(2026, 12, 4))
+    assert [(g["street_name"], g["dimension"], g["urgency"], g["needs"]) for g in found] == [
+        ("和平桥街道", "care", "routine", 3),
+        ("和平桥街道", "legal", "routine", 1),
+    ]
+    care, legal = found
+    assert care["reasons"] == {"capacity_taken": 2, "not_matched_yet": 1}
+    assert legal["reasons"] == {"no_service": 1}
+    # Assessed on 20 November: 14 days open on 4 December.
+    assert (care["oldest_days"], care["mean_age_days"]) == (14, Decimal("14.0"))
+    listed = api_en("GET", "/monitoring/unmet-needs?dimension=legal").json
+    assert [(g["dimension"], g["needs"]) for g in listed["items"]] == [("legal", 1)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from flask_login import current_user
 
+from aidbridge.accounts.models import TenantType
 from aidbridge.accounts.permissions import Permission
 from aidbridge.api import endpoint
 from aidbridge.clock import local_today
@@ -14,6 +15,7 @@ from aidbridge.monitoring.schemas import (
     ContractMeasuresSchema,
     MeasureQuery,
     ReferralMeasuresSchema,
+    UnmetNeedsSchema,
 )
 
 TAG = "monitoring"
@@ -50,3 +52,21 @@ def referral_measures(args):
 )
 def contract_measures(contract):
     return service.contract_measures(contract, local_today())
+
+
+@endpoint(
+    "/monitoring/unmet-needs",
+    summary="Open needs no referral serves, by street, need dimension and urgency: how "
+    "many, how long open, and why the latest matching run could not serve them (a "
+    "bureau's; a provider has none)",
+    tag=TAG,
+    query=MeasureQuery,
+    response=UnmetNeedsSchema,
+    permission=Permission.read_monitoring,
+)
+def unmet_needs(args):
+    today = local_today()
+    viewer = current_user.tenant
+    if viewer.type is not TenantType.bureau:
+        return {"items": []}
+    return {"items": service.unmet_needs(viewer, service.filters_of(args, today), today)}

@@ -79,3 +79,20 @@ class ContractMeasuresSchema(Schema):
     spent_share = fields.Decimal(**SHARE)
     burn = fields.String()  # on_track, behind, ahead
     targets = fields.Dict(keys=fields.String(), values=fields.Nested(TargetSchema, allow_none=True))
+
+
+class UnmetGroupSchema(Schema):
+    street_code = fields.String()
+    street_name = fields.String()
+    dimension = fields.String()
+    urgency = fields.String()
+    needs = fields.Integer()
+    oldest_days = fields.Integer()
+    mean_age_days = fields.Decimal(**SHARE)
+    # Why the latest run that considered them could not serve them ("not_matched_yet":
+    # no run has yet).
+    reasons = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class UnmetNeedsSchema(Schema):
+    items = fields.List(fields.Nested(UnmetGroupSchema))

@@ -15,7 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import DateTime, Float, case, cast, func, select
+from sqlalchemy import Date, DateTime, Float, Integer, case, cast, func, literal, select
 
 from aidbridge.accounts.models import Tenant, TenantType
 from aidbridge.areas.models import Area
@@ -25,8 +25,10 @@ from aidbridge.errors import InvalidInput
 from aidbridge.extensions import db
 from aidbridge.households.models import Household
 from aidbridge.i18n import N_
-from aidbridge.needs.models import Need
+from aidbridge.matching.models import UnmatchedNeed
+from aidbridge.needs.models import Need, NeedStatus
 from aidbridge.referrals.models import (
+    ACTIVE,
     TOOK_ON,
     CaseOutcome,
     DeclineReason,
@@ -299,3 +301,89 @@ def _share(part: int, whole: int) -> Decimal | None:
 
 def _round(value, places: str = "0.0001") -> Decimal:
     return Decimal(str(value)).quantize(Decimal(places), rounding=ROUND_HALF_UP)
+
+
+# --- unmet needs -----------------------------------------------------------------------------
+
+
+def unmet_needs(bureau: Tenant, filters: Filters, today: date) -> list[dict]:
+    """The bureau's open needs that no active referral serves, by street, need dimension
+    and urgency: how many, how long open (the oldest and on average, in days), and why
+    the latest matching run that considered each could not serve it — the map of what
+    to buy next. ``filters``: dimension and area (the period does not apply: a need is
+    unmet now)."""
+    served = (
+        select(Referral.id).where(Referral.need_id == Need.id, Referral.status.in_(ACTIVE)).exists()
+    )
+    latest = (
+        select(UnmatchedNeed.need_id, func.max(UnmatchedNeed.run_id).label("run_id"))
+        .group_by(UnmatchedNeed.need_id)
+        .subquery()
+    )
+    reason = (
+        select(UnmatchedNeed.need_id, UnmatchedNeed.reason)
+        .join(
+            latest,
+            (latest.c.need_id == UnmatchedNeed.need_id) & (latest.c.run_id == UnmatchedNeed.run_id),
+        )
+        .subquery()
+    )
+    age = _days(today, Need.opened_on)
+    street = Area.parent_code
+    query = (
+        select(
+            street.label("street_code"),
+            Need.dimension,
+            Need.urgency,
+            reason.c.reason,
+            func.count().label("needs"),
+            func.max(age).label("oldest_days"),
+            func.sum(age).label("days"),
+        )
+        .select_from(Need)
+        .join(Household, Household.id == Need.household_id)
+        .join(Area, Area.code == Household.area_code)
+        .outerjoin(reason, reason.c.need_id == Need.id)
+        .where(Need.tenant_id == bureau.id, Need.status == NeedStatus.open, ~served)
+        .group_by(street, Need.dimension, Need.urgency, reason.c.reason)
+    )
+    if filters.dimension is not None:
+        query = query.where(Need.dimension == filters.dimension)
+    if filters.area_code is not None:
+        query = query.where(within(db.session.get(Area, filters.area_code)))
+    groups: dict[tuple, dict] = {}
+    for row in db.session.execute(query):
+        key = (row.street_code, str(row.dimension), str(row.urgency))
+        group = groups.setdefault(
+            key,
+            {"street_code": key[0], "dimension": key[1], "urgency": key[2], "needs": 0,
+             "oldest_days": 0, "days": 0, "reasons": {}},
+        )  # fmt: skip
+        group["needs"] += row.needs
+        group["oldest_days"] = max(group["oldest_days"], int(row.oldest_days))
+        group["days"] += int(row.days)
+        group["reasons"][str(row.reason) if row.reason else "not_matched_yet"] = row.needs
+    names = dict(
+        db.session.execute(
+            select(Area.code, Area.name).where(Area.code.in_({k[0] for k in groups}))
+        ).all()
+    )
+    found = []
+    for group in groups.values():
+        days = group.pop("days")
+        found.append(
+            {
+                **group,
+                "street_name": names.get(group["street_code"], group["street_code"]),
+                "mean_age_days": _round(Decimal(days) / group["needs"], "0.1"),
+            }
+        )
+    urgency_rank = {"emergency": 0, "priority": 1, "routine": 2}
+    return sorted(found, key=lambda g: (urgency_rank[g["urgency"]], -g["needs"], g["street_code"]))
+
+
+def _days(today: date, day_column):
+    """Whole days from ``day_column`` to ``today``, as each database counts them."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return literal(today, Date) - day_column
+    return cast(func.julianday(literal(today.isoformat())) - func.julianday(day_column), Integer)
