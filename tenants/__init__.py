@@ -13,6 +13,7 @@ def register_portals(app: Flask) -> None:
     from tenants.households.views import portal as households
     from tenants.labels import register_labels
     from tenants.matching.views import portal as matching
+    from tenants.monitoring.views import portal as monitoring
     from tenants.notifications.views import portal as notifications
     from tenants.notifications.views import unread_notifications
     from tenants.operator.views import portal as operator
@@ -37,6 +38,7 @@ def register_portals(app: Flask) -> None:
         contracts,
         matching,
         referrals,
+        monitoring,
         roster,
         staffing,
         notifications,

@@ -172,3 +172,8 @@ def test_unmet_needs_by_street_dimension_and_urgency_with_why(api_en, bureau, ch
     assert (care["oldest_days"], care["mean_age_days"]) == (14, Decimal("14.0"))
     listed = api_en("GET", "/monitoring/unmet-needs?dimension=legal").json
     assert [(g["dimension"], g["needs"]) for g in listed["items"]] == [("legal", 1)]
+
+
+def test_a_provider_reads_its_funnel_through_the_api(as_user, november, social_worker):
+    found = as_user(social_worker)("GET", "/monitoring/referrals?since=2026-11-01&until=2026-11-30")
+    assert found.status_code == 200 and found.json["offered"] == 5

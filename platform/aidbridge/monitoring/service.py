@@ -36,6 +36,7 @@ from aidbridge.referrals.models import (
     ReferralStatus,
     ServiceRecord,
 )
+from aidbridge.tenancy import all_tenants
 from aidbridge.vocab import Severity
 
 # Percentiles reported for the times to accept and to first service.
@@ -75,7 +76,14 @@ def filters_of(args: dict, today: date) -> Filters:
 def referral_measures(viewer: Tenant, filters: Filters) -> dict:
     """The referral funnel: how many were offered and how each ended, the acceptance,
     completion and loop-closure rates, the times to accept and to first service, the
-    outcomes, satisfaction, severity change and re-referrals."""
+    outcomes, satisfaction, severity change and re-referrals. Read across tenants on
+    purpose (a provider's referrals are the bureaus' rows): ``_referrals`` keeps to
+    those between the viewer and the other side."""
+    with all_tenants():
+        return _referral_measures(viewer, filters)
+
+
+def _referral_measures(viewer: Tenant, filters: Filters) -> dict:
     scope = _referrals(viewer, filters).subquery()
     status = scope.c.status
     counts = db.session.execute(
@@ -115,8 +123,7 @@ def referral_measures(viewer: Tenant, filters: Filters) -> dict:
 
 
 def _referrals(viewer: Tenant, f: Filters):
-    """The referrals the measures are of (across tenants on purpose: a provider's are
-    the bureaus' rows; each side sees only those between it and the other)."""
+    """The referrals the measures are of: those between the viewer and the other side."""
     side = (
         Referral.tenant_id == viewer.id
         if viewer.type is TenantType.bureau
@@ -138,7 +145,7 @@ def _referrals(viewer: Tenant, f: Filters):
                 .join(Area, Area.code == Household.area_code)
                 .where(within(db.session.get(Area, f.area_code)))
             )
-    return query.execution_options(all_tenants=True)
+    return query
 
 
 def _grouped(scope, column, enum) -> dict[str, int]:

@@ -1,0 +1,55 @@
+"""The monitoring dashboard in the pages: the month's funnel with its charts drawn as
+SVG on the server and the numbers beside them, the active contracts' burn, the unmet
+needs; a bad period refused on its field; a provider sees its own, without unmet needs."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from aidbridge.clock import utcnow
+from aidbridge.extensions import db
+from aidbridge.matching import service as matching
+from aidbridge.referrals import service as referrals
+from aidbridge.referrals.models import Referral
+from aidbridge.tenancy import tenant_context
+
+from factories import sign_in
+from matching_data import assessed, contract_funding, funded
+from page_forms import section, text
+
+
+def test_the_bureau_reads_the_months_funnel_contracts_and_unmet_needs(
+    client, worker, bureau, agency, social_worker
+):
+    contract = contract_funding(bureau, agency, units=10)
+    funded(bureau, agency, contract, name="上门访视服务", places=5)
+    _household, (need,) = assessed(bureau, {"dimension": "care"})
+    assessed(bureau, {"dimension": "legal"})
+    with tenant_context(bureau.id):
+        run = matching.match_now(bureau, need, None, {})
+        referral = db.session.scalar(select(Referral).where(Referral.run_id == run.id))
+        referrals.offer(referral, None, utcnow())
+        referrals.accept(referral, social_worker.id, social_worker, utcnow())
+        db.session.commit()
+    client.post("/language/en")
+    page = client.get("/monitoring/")
+    assert page.status_code == 200
+    funnel = section(page, "funnel")
+    assert "Offered 1" in funnel and "Acceptance rate 100.0%" in funnel
+    assert "<svg" in page.text and 'aria-label="Declines by reason"' in page.text
+    assert contract.number in section(page, "contracts")
+    unmet = section(page, "unmet")
+    assert "Legal" in unmet and "not matched yet: 1" in unmet
+
+    refused = client.get("/monitoring/?since=2026-12-31&until=2026-12-01")
+    assert refused.status_code == 422
+    assert re.search(r'data-field="until">cannot be before the start<', refused.text)
+
+    sign_in(client, social_worker)
+    client.post("/language/en")
+    own = client.get("/monitoring/")
+    assert own.status_code == 200 and "Offered 1" in section(own, "funnel")
+    assert 'id="unmet"' not in own.text
+    assert "Monitoring" in text(own)
