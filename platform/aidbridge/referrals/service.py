@@ -95,9 +95,10 @@ def find_referral(viewer: Tenant, referral_id: int) -> Referral | None:
 
 
 def referrals_query(viewer: Tenant, args: dict):
-    """The referrals between ``viewer`` and the other side: a bureau's, newest change
-    first; a provider's inbox, the offers awaiting its answer first, most urgent and
-    soonest due first."""
+    """The referrals between ``viewer`` and the other side (for a provider: its inbox),
+    the offers awaiting an answer first, most urgent and soonest due first, then the
+    latest changed; ``waiting``: those taken on and not closed, the longest waiting
+    first (the bureau's loop-closure list)."""
     query = _with_parts(select(Referral)).where(_visible_to(viewer))
     for name in ("status", "urgency"):
         if args.get(name) is not None:
