@@ -14,6 +14,7 @@ from aidbridge.contracts import service as contracts
 from aidbridge.contracts.models import ContractStatus
 from aidbridge.errors import ServiceError
 from aidbridge.extensions import db
+from aidbridge.households.service import reviews_by_street
 from aidbridge.monitoring import service
 from aidbridge.monitoring.schemas import MeasureQuery
 from aidbridge.referrals.models import CaseOutcome, DeclineReason, ReferralStatus
@@ -43,6 +44,7 @@ def index():
     viewer = current_user.tenant
     active = db.session.scalars(contracts.contracts_query(viewer, ContractStatus.active)).all()
     funnel = service.referral_measures(viewer, filters)
+    bureau = viewer.type is TenantType.bureau
     return render_template(
         "monitoring/index.html",
         filters=filters,
@@ -51,9 +53,9 @@ def index():
         funnel=funnel,
         charts=_charts(funnel),
         contracts=[(c, service.contract_measures(c, today)) for c in active],
-        unmet=service.unmet_needs(viewer, filters, today)
-        if viewer.type is TenantType.bureau
-        else None,
+        unmet=service.unmet_needs(viewer, filters, today) if bureau else None,
+        staffing=service.staffing(viewer, today),
+        reviews=reviews_by_street(today) if bureau else None,
         dimensions=list(NeedDimension),
     ), 422 if errors else 200
 

@@ -21,19 +21,23 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from aidbridge.clock import local_today
 from aidbridge.extensions import db
 from aidbridge.matching import service as matching
 from aidbridge.monitoring.service import (
     Filters,
     contract_measures,
     referral_measures,
+    staffing,
     unmet_needs,
 )
 from aidbridge.referrals import service as referrals
 from aidbridge.referrals.models import CaseOutcome, DeclineReason, RecordKind, Referral
 from aidbridge.tenancy import tenant_context
+from aidbridge.workforce import service as workforce
 
 from matching_data import assessed, contract_funding, funded, published
+from rosters import make_roster
 
 OFFERED = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)  # Monday 09:00 in Nantong
 NOVEMBER = Filters(date(2026, 11, 1), date(2026, 11, 30))
@@ -177,3 +181,23 @@ def test_unmet_needs_by_street_dimension_and_urgency_with_why(api_en, bureau, ch
 def test_a_provider_reads_its_funnel_through_the_api(as_user, november, social_worker):
     found = as_user(social_worker)("GET", "/monitoring/referrals?since=2026-11-01&until=2026-11-30")
     assert found.status_code == 200 and found.json["offered"] == 5
+
+
+def test_the_staffing_record_of_the_pools_providers(bureau, agency):
+    """The agency keeps 3 social-work posts of 10 (NT21-SW-1's 30 %) from 5 January; its
+    October and this month's snapshots are in its record, the other months are not."""
+
+    make_roster(agency, social_work=3, management=7)
+    today = local_today()
+    october = date(2026, 10, 15)
+    workforce.take_snapshots(october)
+    workforce.take_snapshots(today)
+    (row,) = [r for r in staffing(bureau, today) if r["provider"].id == agency.id]
+    assert row["compliance"].share == Decimal("0.3000") and row["compliance"].compliant
+    months = dict(row["months"])
+    assert len(months) == 6 and months[today.replace(day=1)]["share"] == Decimal("0.3000")
+    if october.replace(day=1) in months:  # within the last six months of today
+        assert months[october.replace(day=1)]["compliant"] is True
+    assert sum(1 for m in months.values() if m is None) == 6 - len(
+        {today.replace(day=1), october.replace(day=1)} & set(months)
+    )

@@ -42,6 +42,9 @@ def test_the_bureau_reads_the_months_funnel_contracts_and_unmet_needs(
     assert contract.number in section(page, "contracts")
     unmet = section(page, "unmet")
     assert "Legal" in unmet and "not matched yet: 1" in unmet
+    staffing = section(page, "staffing")
+    assert "崇川区启航社工中心" in staffing and "30.0%" in staffing and "NT21-SW-1" in staffing
+    assert "和平桥街道" in section(page, "reviews")
 
     refused = client.get("/monitoring/?since=2026-12-31&until=2026-12-01")
     assert refused.status_code == 422

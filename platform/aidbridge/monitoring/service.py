@@ -20,6 +20,7 @@ from sqlalchemy import Date, DateTime, Float, Integer, case, cast, func, literal
 from aidbridge.accounts.models import Tenant, TenantType
 from aidbridge.areas.models import Area
 from aidbridge.areas.service import within
+from aidbridge.clock import add_months
 from aidbridge.contracts.models import Contract
 from aidbridge.errors import InvalidInput
 from aidbridge.extensions import db
@@ -38,6 +39,8 @@ from aidbridge.referrals.models import (
 )
 from aidbridge.tenancy import all_tenants
 from aidbridge.vocab import Severity
+from aidbridge.workforce import service as workforce
+from aidbridge.workforce.models import ComplianceSnapshot
 
 # Percentiles reported for the times to accept and to first service.
 PERCENTILES = {"median": (1, 2), "p90": (9, 10)}
@@ -394,3 +397,49 @@ def _days(today: date, day_column):
     if db.session.get_bind().dialect.name == "postgresql":
         return literal(today, Date) - day_column
     return cast(func.julianday(literal(today.isoformat())) - func.julianday(day_column), Integer)
+
+
+# --- staffing and review work ----------------------------------------------------------------
+
+TREND_MONTHS = 6  # months of each provider's social-work post share shown beside today's
+
+
+def staffing(viewer: Tenant, today: date) -> list[dict]:
+    """Each provider's social-work post share against its threshold today (a bureau's
+    pool's providers, short of their share first; a provider: itself), with its monthly
+    record of the last months from the snapshots the daily job keeps."""
+    if viewer.type is TenantType.bureau:
+        rows = workforce.providers_overview(viewer, today)
+    else:
+        rows = [{"provider": viewer, "compliance": workforce.compliance(viewer, today)}]
+    since = add_months(today.replace(day=1), -(TREND_MONTHS - 1))
+    ids = [row["provider"].id for row in rows]
+    trend: dict[int, dict[date, ComplianceSnapshot]] = {}
+    for snapshot in db.session.scalars(
+        select(ComplianceSnapshot)
+        .where(ComplianceSnapshot.tenant_id.in_(ids), ComplianceSnapshot.month >= since)
+        .execution_options(all_tenants=True)  # the providers' rows, read on purpose
+    ):
+        trend.setdefault(snapshot.tenant_id, {})[snapshot.month] = snapshot
+    months = [add_months(since, k) for k in range(TREND_MONTHS)]
+    return [
+        {
+            **row,
+            "months": [
+                (month, _snapshot_share(trend.get(row["provider"].id, {}).get(month)))
+                for month in months
+            ],
+        }
+        for row in rows
+    ]
+
+
+def _snapshot_share(snapshot) -> dict | None:
+    if snapshot is None:
+        return None
+    share = (
+        _round(Decimal(snapshot.numerator) / Decimal(snapshot.denominator))
+        if snapshot.denominator
+        else None
+    )
+    return {"share": share, "min_share": snapshot.min_share, "compliant": snapshot.compliant}
