@@ -188,6 +188,12 @@ def caseworker(bureau):
 
 
 @pytest.fixture
+def charity(bureau):
+    """The city's charity federation, in the bureau's pool."""
+    return make_tenant(TenantType.charity, name="南通市慈善总会", jurisdiction="320600")
+
+
+@pytest.fixture
 def agency(bureau):
     """A social-work agency of Chongchuan district, in the bureau's pool."""
     return make_tenant(TenantType.agency, name="崇川区启航社工中心", jurisdiction="320613")

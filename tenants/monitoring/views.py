@@ -4,8 +4,14 @@ contracts' drawdown and burn, and the unmet needs. Thin: the measures are the co
 
 from __future__ import annotations
 
-from flask import render_template, request
+import csv
+import io
+from decimal import Decimal
+
+from flask import Response, abort, render_template, request
 from flask_login import current_user
+from marshmallow import ValidationError
+from openpyxl import Workbook
 
 from aidbridge.accounts.models import TenantType
 from aidbridge.accounts.permissions import Permission
@@ -15,12 +21,13 @@ from aidbridge.contracts.models import ContractStatus
 from aidbridge.errors import ServiceError
 from aidbridge.extensions import db
 from aidbridge.households.service import reviews_by_street
+from aidbridge.money import fen_to_yuan
 from aidbridge.monitoring import service
 from aidbridge.monitoring.schemas import MeasureQuery
 from aidbridge.referrals.models import CaseOutcome, DeclineReason, ReferralStatus
 from aidbridge.vocab import NeedDimension
-from tenants.labels import CASE_OUTCOME, DECLINE_REASON, REFERRAL_STATUS
-from tenants.portal import make_portal, query_filters, requires
+from tenants.labels import CASE_OUTCOME, DECLINE_REASON, NEED_DIMENSION, REFERRAL_STATUS, URGENCY
+from tenants.portal import _, make_portal, requires
 
 portal = make_portal(
     "monitoring", {TenantType.bureau, TenantType.charity, TenantType.agency}, "/monitoring", False
@@ -33,14 +40,23 @@ def _readers_only():
     """Those who read the measures of purchased services."""
 
 
+def _filters(today):
+    """The query's filters (an export's ``table`` and ``format`` aside)."""
+    raw = {k: v for k, v in request.args.items() if v != "" and k not in EXPORT_ARGS}
+    try:
+        args, errors = MeasureQuery().load(raw), {}
+    except ValidationError as exc:
+        args, errors = {}, exc.messages
+    try:
+        return service.filters_of(args, today), errors
+    except ServiceError as error:
+        return service.filters_of({}, today), error.errors
+
+
 @portal.get("/")
 def index():
     today = local_today()
-    args, errors = query_filters(MeasureQuery())
-    try:
-        filters = service.filters_of(args, today)
-    except ServiceError as error:
-        errors, filters = error.errors, service.filters_of({}, today)
+    filters, errors = _filters(today)
     viewer = current_user.tenant
     active = db.session.scalars(contracts.contracts_query(viewer, ContractStatus.active)).all()
     funnel = service.referral_measures(viewer, filters)
@@ -50,6 +66,7 @@ def index():
         filters=filters,
         errors=errors,
         args=request.args,
+        filter_args={k: v for k, v in request.args.items() if v and k not in EXPORT_ARGS},
         funnel=funnel,
         charts=_charts(funnel),
         contracts=[(c, service.contract_measures(c, today)) for c in active],
@@ -73,3 +90,151 @@ def _charts(funnel: dict) -> dict[str, list[tuple[str, int]]]:
         ],
         "outcomes": [(str(CASE_OUTCOME[o]), funnel["outcomes"][str(o)]) for o in CaseOutcome],
     }
+
+
+# --- exports ---------------------------------------------------------------------------------
+
+EXPORT_ARGS = ("table", "format")
+FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@portal.get("/export")
+def export():
+    """A table of the dashboard, with its filters, as CSV (UTF-8 with a byte-order mark,
+    so that spreadsheets read the Chinese) or XLSX."""
+    today = local_today()
+    filters, errors = _filters(today)
+    tables = _tables(current_user.tenant, filters, today)
+    name, kind = request.args.get("table"), request.args.get("format", "csv")
+    if errors or name not in tables or kind not in FORMATS:
+        abort(404)
+    headers, rows = tables[name]
+    content = _csv(headers, rows) if kind == "csv" else _xlsx(headers, rows, name)
+    filename = f"{name}-{filters.since}-{filters.until}.{kind}"
+    return Response(
+        content,
+        mimetype=FORMATS[kind],
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _tables(viewer, filters, today) -> dict[str, tuple[list[str], list[list]]]:
+    """Each table of the dashboard as (headers, rows), in the reader's language."""
+    bureau = viewer.type is TenantType.bureau
+    funnel = service.referral_measures(viewer, filters)
+    tables = {
+        "funnel": (
+            [_("Measure"), _("Value")],
+            [[label, "" if value is None else value] for label, value in _funnel_rows(funnel)],
+        ),
+        "contracts": (
+            [
+                _("Contract"),
+                _("Title"),
+                _("Units"),
+                _("Units delivered"),
+                _("Budget (yuan)"),
+                _("Spent (yuan)"),
+                _("Time elapsed"),
+                _("Burn"),
+            ],
+            [
+                [
+                    c.number,
+                    c.title,
+                    m["units"],
+                    m["delivered"],
+                    fen_to_yuan(m["budget_fen"]),
+                    fen_to_yuan(m["spent_fen"]),
+                    m["elapsed_share"],
+                    m["burn"],
+                ]
+                for c, m in (
+                    (c, service.contract_measures(c, today))
+                    for c in db.session.scalars(
+                        contracts.contracts_query(viewer, ContractStatus.active)
+                    )
+                )
+            ],
+        ),
+        "staffing": (
+            [_("Provider"), _("Rule"), _("Share"), _("Threshold"), _("Compliant")],
+            [
+                [r["provider"].name, c.rule, c.share, c.min_share, c.compliant]
+                for r in service.staffing(viewer, today)
+                if (c := r["compliance"]) is not None
+            ],
+        ),
+    }
+    if bureau:
+        tables["unmet"] = (
+            [
+                _("Street"),
+                _("Need"),
+                _("Urgency"),
+                _("Needs"),
+                _("Oldest (days)"),
+                _("Mean (days)"),
+                _("Why unmatched"),
+            ],
+            [
+                [
+                    g["street_name"],
+                    str(NEED_DIMENSION[g["dimension"]]),
+                    str(URGENCY[g["urgency"]]),
+                    g["needs"],
+                    g["oldest_days"],
+                    g["mean_age_days"],
+                    "; ".join(f"{r}: {n}" for r, n in g["reasons"].items()),
+                ]
+                for g in service.unmet_needs(viewer, filters, today)
+            ],
+        )
+        tables["reviews"] = (
+            [_("Street"), _("Households"), _("Due soon"), _("Overdue")],
+            [
+                [r["street_name"], r["households"], r["due"], r["overdue"]]
+                for r in reviews_by_street(today)
+            ],
+        )
+    return tables
+
+
+def _funnel_rows(funnel: dict) -> list[tuple[str, object]]:
+    return [
+        (_("Offered"), funnel["offered"]),
+        (_("Acceptance rate"), funnel["acceptance_rate"]),
+        (_("Completion rate"), funnel["completion_rate"]),
+        (_("Loop closure"), funnel["loop_closure_rate"]),
+        (_("Hours to accept (median)"), funnel["hours_to_accept"]["median"]),
+        (_("Hours to accept (90th percentile)"), funnel["hours_to_accept"]["p90"]),
+        (_("Days to first service (median)"), funnel["days_to_first_service"]["median"]),
+        (_("Days to first service (90th percentile)"), funnel["days_to_first_service"]["p90"]),
+        (_("Satisfaction"), funnel["satisfaction"]),
+        (_("Re-referred"), funnel["re_referral_rate"]),
+        *((str(REFERRAL_STATUS[s]), funnel["by_status"][str(s)]) for s in ReferralStatus),
+        *((str(DECLINE_REASON[r]), funnel["declined_by_reason"][str(r)]) for r in DeclineReason),
+        *((str(CASE_OUTCOME[o]), funnel["outcomes"][str(o)]) for o in CaseOutcome),
+    ]
+
+
+def _csv(headers: list[str], rows: list[list]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(headers)
+    writer.writerows(rows)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def _xlsx(headers: list[str], rows: list[list], title: str) -> bytes:
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title)
+    sheet.append(headers)
+    for row in rows:
+        sheet.append([float(v) if isinstance(v, Decimal) else v for v in row])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

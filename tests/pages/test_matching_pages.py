@@ -22,11 +22,6 @@ from page_forms import form_values, section, text
 
 
 @pytest.fixture
-def charity(bureau):
-    return make_tenant(TenantType.charity, name="南通市慈善总会")
-
-
-@pytest.fixture
 def english(client, worker):
     """The caseworker reads the pages in English (the words as the code has them)."""
     client.post("/language/en")

@@ -5,7 +5,9 @@ needs; a bad period refused on its field; a provider sees its own, without unmet
 from __future__ import annotations
 
 import re
+from io import BytesIO
 
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from aidbridge.clock import utcnow
@@ -16,7 +18,7 @@ from aidbridge.referrals.models import Referral
 from aidbridge.tenancy import tenant_context
 
 from factories import sign_in
-from matching_data import assessed, contract_funding, funded
+from matching_data import assessed, contract_funding, funded, published
 from page_forms import section, text
 
 
@@ -39,6 +41,7 @@ def test_the_bureau_reads_the_months_funnel_contracts_and_unmet_needs(
     funnel = section(page, "funnel")
     assert "Offered 1" in funnel and "Acceptance rate 100.0%" in funnel
     assert "<svg" in page.text and 'aria-label="Declines by reason"' in page.text
+    assert re.search(r'href="/monitoring/export\?[^"]*table=unmet', page.text)
     assert contract.number in section(page, "contracts")
     unmet = section(page, "unmet")
     assert "Legal" in unmet and "not matched yet: 1" in unmet
@@ -56,3 +59,22 @@ def test_the_bureau_reads_the_months_funnel_contracts_and_unmet_needs(
     assert own.status_code == 200 and "Offered 1" in section(own, "funnel")
     assert 'id="unmet"' not in own.text
     assert "Monitoring" in text(own)
+
+
+def test_every_table_exports_as_csv_and_xlsx_with_the_filters(client, worker, bureau, charity):
+    published(charity, name="居家照护服务", places=0)
+    assessed(bureau, {"dimension": "care", "urgency": "priority"})
+    client.post("/language/en")
+    csv_file = client.get("/monitoring/export?table=unmet&format=csv&dimension=care")
+    assert csv_file.status_code == 200
+    assert csv_file.headers["Content-Disposition"].startswith('attachment; filename="unmet-')
+    text_csv = csv_file.data.decode("utf-8-sig")
+    assert text_csv.splitlines()[0].startswith("Street,Need,Urgency,Needs")
+    assert "和平桥街道,Care,Priority,1" in text_csv
+    book = client.get("/monitoring/export?table=funnel&format=xlsx")
+    assert book.status_code == 200
+    sheet = load_workbook(BytesIO(book.data)).active
+    assert [c.value for c in next(sheet.iter_rows(max_row=1))] == ["Measure", "Value"]
+    for table in ("contracts", "staffing", "reviews"):
+        assert client.get(f"/monitoring/export?table={table}&format=csv").status_code == 200
+    assert client.get("/monitoring/export?table=secrets&format=csv").status_code == 404
