@@ -17,6 +17,7 @@ from aidbridge.accounts.models import TenantType
 from aidbridge.accounts.permissions import Permission
 from aidbridge.clock import local_today
 from aidbridge.contracts import service as contracts
+from aidbridge.contracts.api import CONTRACT
 from aidbridge.contracts.models import ContractStatus
 from aidbridge.errors import ServiceError
 from aidbridge.extensions import db
@@ -25,6 +26,7 @@ from aidbridge.money import fen_to_yuan
 from aidbridge.monitoring import service
 from aidbridge.monitoring.schemas import MeasureQuery
 from aidbridge.referrals.models import CaseOutcome, DeclineReason, ReferralStatus
+from aidbridge.tenancy import url_objects
 from aidbridge.vocab import NeedDimension
 from tenants.labels import CASE_OUTCOME, DECLINE_REASON, NEED_DIMENSION, REFERRAL_STATUS, URGENCY
 from tenants.portal import _, make_portal, requires
@@ -90,6 +92,22 @@ def _charts(funnel: dict) -> dict[str, list[tuple[str, int]]]:
         ],
         "outcomes": [(str(CASE_OUTCOME[o]), funnel["outcomes"][str(o)]) for o in CaseOutcome],
     }
+
+
+@portal.get("/contracts/<int:contract_id>/report")
+@url_objects(**CONTRACT)
+def contract_report(contract):
+    """A contract's report for a period, for print (the page's own print styles)."""
+    today = local_today()
+    filters, errors = _filters(today)
+    return render_template(
+        "monitoring/contract_report.html",
+        contract=contract,
+        filters=filters,
+        errors=errors,
+        report=service.contract_report(contract, filters, today),
+        today=today,
+    ), 422 if errors else 200
 
 
 # --- exports ---------------------------------------------------------------------------------

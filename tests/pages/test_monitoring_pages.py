@@ -5,12 +5,14 @@ needs; a bad period refused on its field; a provider sees its own, without unmet
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from io import BytesIO
 
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from aidbridge.clock import utcnow
+from aidbridge.clock import local_today, utcnow
+from aidbridge.contracts import service as contracts
 from aidbridge.extensions import db
 from aidbridge.matching import service as matching
 from aidbridge.referrals import service as referrals
@@ -78,3 +80,31 @@ def test_every_table_exports_as_csv_and_xlsx_with_the_filters(client, worker, bu
     for table in ("contracts", "staffing", "reviews"):
         assert client.get(f"/monitoring/export?table={table}&format=csv").status_code == 200
     assert client.get("/monitoring/export?table=secrets&format=csv").status_code == 404
+
+
+def test_a_contracts_printable_report_for_a_period(client, worker, bureau, agency, social_worker):
+    contract = contract_funding(bureau, agency, units=10, price_fen=8_000)
+    (line,) = contract.items
+    today = local_today()
+    with tenant_context(bureau.id):
+        for days_ago in (0, 3, 20):  # the last is before the reported period
+            contracts.record_delivery(
+                contract,
+                {
+                    "contract_item_id": line.id,
+                    "units": 1,
+                    "delivered_on": today - timedelta(days=days_ago),
+                },
+                social_worker,
+            )
+        db.session.commit()
+    since = (today - timedelta(days=7)).isoformat()
+    client.post("/language/en")
+    page = client.get(f"/monitoring/contracts/{contract.id}/report?since={since}&until={today}")
+    assert page.status_code == 200
+    facts = section(page, "report-contract")
+    assert "2 units, ¥160.00" in facts and "3 / 10" in facts
+    deliveries = page.text[page.text.index('id="report-deliveries"') :]
+    assert len(re.findall(r"<tr><td>\d{4}-\d\d-\d\d</td>", deliveries)) == 2
+    sign_in(client, social_worker)
+    assert client.get(f"/monitoring/contracts/{contract.id}/report").status_code == 200

@@ -21,7 +21,7 @@ from aidbridge.accounts.models import Tenant, TenantType
 from aidbridge.areas.models import Area
 from aidbridge.areas.service import within
 from aidbridge.clock import add_months
-from aidbridge.contracts.models import Contract
+from aidbridge.contracts.models import Contract, Delivery
 from aidbridge.errors import InvalidInput
 from aidbridge.extensions import db
 from aidbridge.households.models import Household
@@ -443,3 +443,48 @@ def _snapshot_share(snapshot) -> dict | None:
         else None
     )
     return {"share": share, "min_share": snapshot.min_share, "compliant": snapshot.compliant}
+
+
+# --- a contract's report for a period ---------------------------------------------------------
+
+REPORT_DELIVERIES = 500  # deliveries listed in a printed report (the totals count all)
+
+
+def contract_report(contract: Contract, filters: Filters, today: date) -> dict:
+    """What a contract's printed report for a period holds: its drawdown to date, the
+    units and amounts delivered in the period per item (summed in SQL) and the first
+    REPORT_DELIVERIES deliveries, and the funnel of its referrals offered in the period."""
+    in_period = (
+        Delivery.contract_id == contract.id,
+        Delivery.delivered_on >= filters.since,
+        Delivery.delivered_on <= filters.until,
+    )
+    per_item = db.session.execute(
+        select(Delivery.contract_item_id, func.sum(Delivery.units), func.sum(Delivery.amount_fen))
+        .where(*in_period)
+        .group_by(Delivery.contract_item_id)
+    ).all()
+    delivered = {item: (units, fen) for item, units, fen in per_item}
+    deliveries = db.session.scalars(
+        select(Delivery)
+        .where(*in_period)
+        .order_by(Delivery.delivered_on, Delivery.id)
+        .limit(REPORT_DELIVERIES)
+    ).all()
+    funnel = referral_measures(
+        db.session.get(Tenant, contract.tenant_id),
+        Filters(filters.since, filters.until, contract_id=contract.id),
+    )
+    return {
+        "measures": contract_measures(contract, today),
+        "in_period": {
+            "items": [
+                {"item_id": i, "units": u, "amount_fen": f} for i, (u, f) in delivered.items()
+            ],
+            "units": sum(u for u, _f in delivered.values()),
+            "amount_fen": sum(f for _u, f in delivered.values()),
+        },
+        "deliveries": deliveries,
+        "deliveries_listed_all": len(deliveries) < REPORT_DELIVERIES,
+        "funnel": funnel,
+    }
