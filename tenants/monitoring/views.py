@@ -74,6 +74,7 @@ def index():
         contracts=[(c, service.contract_measures(c, today)) for c in active],
         unmet=service.unmet_needs(viewer, filters, today) if bureau else None,
         staffing=service.staffing(viewer, today),
+        scorecards=service.provider_scorecards(viewer, filters) if bureau else None,
         reviews=reviews_by_street(today) if bureau else None,
         dimensions=list(NeedDimension),
     ), 422 if errors else 200
@@ -188,6 +189,33 @@ def _tables(viewer, filters, today) -> dict[str, tuple[list[str], list[list]]]:
         ),
     }
     if bureau:
+        tables["providers"] = (
+            [
+                _("Provider"),
+                _("Offered"),
+                _("Taken on"),
+                _("Declined"),
+                _("Expired"),
+                _("Completed"),
+                _("Acceptance rate"),
+                _("Completion rate"),
+                _("Satisfaction"),
+            ],
+            [
+                [
+                    c["provider_name"],
+                    c["offered"],
+                    c["took_on"],
+                    c["declined"],
+                    c["expired"],
+                    c["completed"],
+                    c["acceptance_rate"],
+                    c["completion_rate"],
+                    c["satisfaction"],
+                ]
+                for c in service.provider_scorecards(viewer, filters)
+            ],
+        )
         tables["unmet"] = (
             [
                 _("Street"),

@@ -27,6 +27,7 @@ from aidbridge.matching import service as matching
 from aidbridge.monitoring.service import (
     Filters,
     contract_measures,
+    provider_scorecards,
     referral_measures,
     staffing,
     unmet_needs,
@@ -201,3 +202,12 @@ def test_the_staffing_record_of_the_pools_providers(bureau, agency):
     assert sum(1 for m in months.values() if m is None) == 6 - len(
         {today.replace(day=1), october.replace(day=1)} & set(months)
     )
+
+
+def test_providers_side_by_side(bureau, agency, november):
+    (card,) = provider_scorecards(bureau, NOVEMBER)
+    assert card["provider_name"] == "崇川区启航社工中心"
+    assert (card["offered"], card["took_on"], card["declined"], card["expired"]) == (5, 3, 1, 1)
+    assert card["acceptance_rate"] == Decimal("0.6000")
+    assert card["completion_rate"] == Decimal("1.0000")
+    assert card["satisfaction"] == Decimal("4.00")

@@ -45,6 +45,7 @@ def test_the_bureau_reads_the_months_funnel_contracts_and_unmet_needs(
     assert "<svg" in page.text and 'aria-label="Declines by reason"' in page.text
     assert re.search(r'href="/monitoring/export\?[^"]*table=unmet', page.text)
     assert contract.number in section(page, "contracts")
+    assert "崇川区启航社工中心 1 1" in section(page, "providers")
     unmet = section(page, "unmet")
     assert "Legal" in unmet and "not matched yet: 1" in unmet
     staffing = section(page, "staffing")
@@ -77,7 +78,7 @@ def test_every_table_exports_as_csv_and_xlsx_with_the_filters(client, worker, bu
     assert book.status_code == 200
     sheet = load_workbook(BytesIO(book.data)).active
     assert [c.value for c in next(sheet.iter_rows(max_row=1))] == ["Measure", "Value"]
-    for table in ("contracts", "staffing", "reviews"):
+    for table in ("contracts", "staffing", "reviews", "providers"):
         assert client.get(f"/monitoring/export?table={table}&format=csv").status_code == 200
     assert client.get("/monitoring/export?table=secrets&format=csv").status_code == 404
 

@@ -488,3 +488,49 @@ def contract_report(contract: Contract, filters: Filters, today: date) -> dict:
         "deliveries_listed_all": len(deliveries) < REPORT_DELIVERIES,
         "funnel": funnel,
     }
+
+
+# --- providers side by side -------------------------------------------------------------------
+
+
+def provider_scorecards(bureau: Tenant, filters: Filters) -> list[dict]:
+    """Each provider the bureau referred to in the period, with its figures side by
+    side: offered, taken on, declined, expired, completed, the acceptance and completion
+    rates and the mean satisfaction — grouped in SQL, the busiest first."""
+    with all_tenants():
+        scope = _referrals(bureau, filters).subquery()
+        status = scope.c.status
+        rows = db.session.execute(
+            select(
+                scope.c.provider_id,
+                func.count(),
+                func.count(case((status.in_(TOOK_ON), 1))),
+                func.count(case((status == ReferralStatus.declined, 1))),
+                func.count(case((status == ReferralStatus.expired, 1))),
+                func.count(case((status == ReferralStatus.completed, 1))),
+                func.count(case((status == ReferralStatus.closed_unresolved, 1))),
+                func.avg(cast(scope.c.satisfaction, Float)),
+            ).group_by(scope.c.provider_id)
+        ).all()
+        names = dict(
+            db.session.execute(
+                select(Tenant.id, Tenant.name).where(Tenant.id.in_([r[0] for r in rows]))
+            ).all()
+        )
+    cards = []
+    for provider_id, offered, took_on, declined, expired, completed, unresolved, mean in rows:
+        cards.append(
+            {
+                "provider_id": provider_id,
+                "provider_name": names.get(provider_id, ""),
+                "offered": offered,
+                "took_on": took_on,
+                "declined": declined,
+                "expired": expired,
+                "completed": completed,
+                "acceptance_rate": _share(took_on, took_on + declined + expired),
+                "completion_rate": _share(completed, completed + unresolved),
+                "satisfaction": _round(mean, "0.01") if mean is not None else None,
+            }
+        )
+    return sorted(cards, key=lambda c: (-c["offered"], c["provider_name"]))
