@@ -71,4 +71,6 @@ def test_two_operators_publishing_one_version_at_once_publish_it_once(app):
 
     outcomes = at_once(app, *(publish(o) for o in operators))
     assert outcomes.count(DONE) == 1, outcomes
-    assert list(next(o for o in outcomes if o != DONE)) == ["version"]
+    # Refused by the unique key on the version; or, should the winner commit between
+    # the loser's two checks, by the start that is no longer after the latest one.
+    assert list(next(o for o in outcomes if o != DONE)) in (["version"], ["starts_on"])
