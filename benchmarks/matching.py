@@ -576,11 +576,13 @@ class Jurisdiction:
             # A provider that declines says why (the schema requires it); drawn from no
             # random numbers, so the rest of the data stays as it was.
             reason = DECLINE_REASONS[i % len(DECLINE_REASONS)] if status == "declined" else None
+            # A closed case has its outcome (the schema requires it).
+            outcome = "resolved" if status in ("completed", "closed_unresolved") else None
             self.referrals.append(
                 (len(self.referrals) + 1, i + 1, h + 1,
                  self.member_rows[member][0] if member >= 0 else None, j + 1,
                  self.svc[j]["provider"], EARLIER_RUN_ID, urgency, status, changed, 0, "{}",
-                 BUREAU_ID, changed, changed, reason, "")
+                 BUREAU_ID, changed, changed, reason, "", outcome, "")
             )  # fmt: skip
 
 
@@ -663,7 +665,8 @@ def build(url: str, needs: int, services: int, per_need: int) -> None:
                    world.now - timedelta(days=60), "min_cost_flow", BUREAU_ID)]),
                 ("referral", "id, need_id, household_id, member_id, service_id, provider_id, "
                  "run_id, urgency, status, status_changed_at, cost, explanation, tenant_id, "
-                 "created_at, updated_at, decline_reason, decline_note", world.referrals),
+                 "created_at, updated_at, decline_reason, decline_note, outcome, outcome_note",
+                 world.referrals),
             ]  # fmt: skip
             for table, columns, rows in tables:
                 copy(conn, table, columns, rows)

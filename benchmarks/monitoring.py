@@ -98,7 +98,7 @@ def add_referrals_and_records(url: str) -> None:
                 FROM generate_series(1, {REFERRALS}) AS g
                 JOIN need n ON n.id = (g - 1) % {needs} + 1
                 JOIN service s ON s.id = (g * 7919) % {services} + 1
-                JOIN "user" u ON u.tenant_id = s.tenant_id
+                LEFT JOIN "user" u ON u.tenant_id = s.tenant_id
                 CROSS JOIN LATERAL (SELECT CASE WHEN g <= {needs}
                     THEN ({first})[g % {len(FIRST)} + 1]
                     ELSE ({ended})[g % {len(ENDED)} + 1] END AS status) st
@@ -123,6 +123,7 @@ def add_referrals_and_records(url: str) -> None:
                     r.worker_id, '', '社工', r.answered_at + k * interval '3 days', r.tenant_id
                 FROM referral r CROSS JOIN generate_series(1, {per_referral}) AS k
                 WHERE r.status IN ('accepted', 'in_service', 'completed', 'closed_unresolved')
+                    AND r.worker_id IS NOT NULL
                 LIMIT {RECORDS}
                 """
             )
@@ -153,8 +154,6 @@ def measure(url: str) -> None:
     """Time each of the dashboard's measures for the filter sets (one process)."""
     app = make_app(url)
     from aidbridge.accounts.models import Tenant
-    from aidbridge.contracts import service as contracts
-    from aidbridge.contracts.models import ContractStatus
     from aidbridge.extensions import db
     from aidbridge.monitoring import service
     from aidbridge.tenancy import tenant_context
@@ -185,10 +184,8 @@ def measure(url: str) -> None:
                 (
                     "contracts",
                     lambda: [
-                        service.contract_measures(c, today)
-                        for c in db.session.scalars(
-                            contracts.contracts_query(bureau, ContractStatus.active)
-                        )
+                        service.contract_measures(c, today, with_targets=False)
+                        for c in service.active_contracts(bureau)
                     ],
                 ),
             ):
@@ -220,6 +217,7 @@ def _p(values: list[float], p: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--households", type=int, default=100_000)
+    parser.add_argument("--measure-only", action="store_true", help="keep the last build")
     options = parser.parse_args()
     url = os.environ.get("BENCH_DATABASE_URL")
     if not url:
@@ -227,9 +225,10 @@ def main() -> None:
     from aidbridge.config import database_url
 
     url = database_url(url, Path("."))
-    needs = round(options.households * NEEDS_PER_HOUSEHOLD)
-    in_process(build, url, needs, 10_000, 20)
-    in_process(add_referrals_and_records, url)
+    if not options.measure_only:
+        needs = round(options.households * NEEDS_PER_HOUSEHOLD)
+        in_process(build, url, needs, 10_000, 20)
+        in_process(add_referrals_and_records, url)
     in_process(measure, url)
 
 

@@ -16,11 +16,8 @@ from openpyxl import Workbook
 from aidbridge.accounts.models import TenantType
 from aidbridge.accounts.permissions import Permission
 from aidbridge.clock import local_today
-from aidbridge.contracts import service as contracts
 from aidbridge.contracts.api import CONTRACT
-from aidbridge.contracts.models import ContractStatus
 from aidbridge.errors import ServiceError
-from aidbridge.extensions import db
 from aidbridge.households.service import reviews_by_street
 from aidbridge.money import fen_to_yuan
 from aidbridge.monitoring import service
@@ -60,7 +57,7 @@ def index():
     today = local_today()
     filters, errors = _filters(today)
     viewer = current_user.tenant
-    active = db.session.scalars(contracts.contracts_query(viewer, ContractStatus.active)).all()
+    active = service.active_contracts(viewer)
     funnel = service.referral_measures(viewer, filters)
     bureau = viewer.type is TenantType.bureau
     return render_template(
@@ -71,7 +68,7 @@ def index():
         filter_args={k: v for k, v in request.args.items() if v and k not in EXPORT_ARGS},
         funnel=funnel,
         charts=_charts(funnel),
-        contracts=[(c, service.contract_measures(c, today)) for c in active],
+        contracts=[(c, service.contract_measures(c, today, with_targets=False)) for c in active],
         unmet=service.unmet_needs(viewer, filters, today) if bureau else None,
         staffing=service.staffing(viewer, today),
         scorecards=service.provider_scorecards(viewer, filters) if bureau else None,
@@ -172,10 +169,8 @@ def _tables(viewer, filters, today) -> dict[str, tuple[list[str], list[list]]]:
                     m["burn"],
                 ]
                 for c, m in (
-                    (c, service.contract_measures(c, today))
-                    for c in db.session.scalars(
-                        contracts.contracts_query(viewer, ContractStatus.active)
-                    )
+                    (c, service.contract_measures(c, today, with_targets=False))
+                    for c in service.active_contracts(viewer)
                 )
             ],
         ),

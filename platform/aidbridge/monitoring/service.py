@@ -16,12 +16,14 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import Date, DateTime, Float, Integer, case, cast, func, literal, select
+from sqlalchemy.orm import selectinload
 
 from aidbridge.accounts.models import Tenant, TenantType
 from aidbridge.areas.models import Area
 from aidbridge.areas.service import within
 from aidbridge.clock import add_months
-from aidbridge.contracts.models import Contract, Delivery
+from aidbridge.contracts import service as contracts
+from aidbridge.contracts.models import Contract, ContractItem, ContractStatus, Delivery
 from aidbridge.errors import InvalidInput
 from aidbridge.extensions import db
 from aidbridge.households.models import Household
@@ -203,7 +205,7 @@ def _re_referral_rate(scope) -> Decimal | None:
 # --- contracts -------------------------------------------------------------------------------
 
 
-def contract_measures(contract: Contract, today: date) -> dict:
+def contract_measures(contract: Contract, today: date, with_targets: bool = True) -> dict:
     """Units delivered against contracted and budget spent against the total, per item
     and in all; the burn rate against the time elapsed (on track within the setting
     MONITORING_BURN_TOLERANCE of it, else behind or ahead); the contract's targets
@@ -231,10 +233,17 @@ def contract_measures(contract: Contract, today: date) -> dict:
         if spent_share > elapsed_share + tolerance
         else "on_track"
     )
-    bureau = db.session.get(Tenant, contract.tenant_id)
-    funnel = referral_measures(
-        bureau, Filters(contract.starts_on, max(today, contract.starts_on), contract.id)
-    )
+    targets = None
+    if with_targets:  # the contract's own page and report; a list of contracts goes without
+        funnel = referral_measures(
+            db.session.get(Tenant, contract.tenant_id),
+            Filters(contract.starts_on, max(today, contract.starts_on), contract.id),
+        )
+        targets = {
+            "accepted_share": _target(contract.target_accepted_share, funnel["acceptance_rate"]),
+            "completed_share": _target(contract.target_completed_share, funnel["completion_rate"]),
+            "satisfaction": _target(contract.target_satisfaction, funnel["satisfaction"]),
+        }
     return {
         "contract_id": contract.id,
         "items": items,
@@ -246,11 +255,7 @@ def contract_measures(contract: Contract, today: date) -> dict:
         "elapsed_share": _round(elapsed_share),
         "spent_share": _round(spent_share),
         "burn": burn,
-        "targets": {
-            "accepted_share": _target(contract.target_accepted_share, funnel["acceptance_rate"]),
-            "completed_share": _target(contract.target_completed_share, funnel["completion_rate"]),
-            "satisfaction": _target(contract.target_satisfaction, funnel["satisfaction"]),
-        },
+        "targets": targets,
     }
 
 
@@ -264,8 +269,9 @@ def _target(target, actual) -> dict | None:
 
 
 def _percentiles(durations) -> dict[str, Decimal | None]:
-    """Nearest-rank percentiles of a one-column query, in SQL on both databases: rank the
-    values, and keep the one at rank ⌈p × n⌉ (integer arithmetic: (a·n + b − 1) / b)."""
+    """Nearest-rank percentiles of a one-column query, in one SQL statement on both
+    databases: rank the values and keep those at ranks ⌈p × n⌉ (integer arithmetic:
+    (a·n + b − 1) // b)."""
     values = durations.subquery()
     (column,) = values.c
     ranked = select(
@@ -273,12 +279,14 @@ def _percentiles(durations) -> dict[str, Decimal | None]:
         func.row_number().over(order_by=column).label("rank"),
         func.count().over().label("n"),
     ).subquery()
-    found = {}
-    for name, (a, b) in PERCENTILES.items():
-        value = db.session.scalar(
-            select(ranked.c.value).where(ranked.c.rank == (a * ranked.c.n + b - 1) // b)
-        )
-        found[name] = None if value is None else _round(value, "0.1")
+    wanted = [(a * ranked.c.n + b - 1) // b for a, b in PERCENTILES.values()]
+    found: dict[str, Decimal | None] = dict.fromkeys(PERCENTILES)
+    for value, rank, n in db.session.execute(
+        select(ranked.c.value, ranked.c.rank, ranked.c.n).where(ranked.c.rank.in_(wanted))
+    ):
+        for name, (a, b) in PERCENTILES.items():
+            if rank == (a * n + b - 1) // b:
+                found[name] = _round(value, "0.1")
     return found
 
 
@@ -534,3 +542,13 @@ def provider_scorecards(bureau: Tenant, filters: Filters) -> list[dict]:
             }
         )
     return sorted(cards, key=lambda c: (-c["offered"], c["provider_name"]))
+
+
+def active_contracts(viewer: Tenant) -> list[Contract]:
+    """The viewer's active contracts (a bureau's, or those naming the provider), their
+    items and what they buy loaded with them: a list of drawdowns reads no more."""
+    return db.session.scalars(
+        contracts.contracts_query(viewer, ContractStatus.active).options(
+            selectinload(Contract.items).joinedload(ContractItem.purchase_item)
+        )
+    ).all()

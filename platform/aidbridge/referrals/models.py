@@ -205,6 +205,9 @@ class Referral(TenantOwned, Timestamped, db.Model):
         ),
         Index("ix_referral_household_id_service_id", "household_id", "service_id"),
         Index("ix_referral_provider_id_status", "provider_id", "status"),
+        # The monitoring measures read each side's referrals offered in a period.
+        Index("ix_referral_tenant_id_offered_at", "tenant_id", "offered_at"),
+        Index("ix_referral_provider_id_offered_at", "provider_id", "offered_at"),
         CheckConstraint(
             "decline_reason IS NOT NULL OR status != 'declined'", name="declined_with_reason"
         ),
