@@ -181,13 +181,7 @@ def measure(url: str) -> None:
                 ("referral funnel", lambda f=filters: service.referral_measures(bureau, f)),
                 ("providers", lambda f=filters: service.provider_scorecards(bureau, f)),
                 ("unmet needs", lambda f=filters: service.unmet_needs(bureau, f, today)),
-                (
-                    "contracts",
-                    lambda: [
-                        service.contract_measures(c, today, with_targets=False)
-                        for c in service.active_contracts(bureau)
-                    ],
-                ),
+                ("contracts", lambda: service.drawdowns(bureau, today)),
             ):
                 clock = time.perf_counter()
                 call()

@@ -57,7 +57,6 @@ def index():
     today = local_today()
     filters, errors = _filters(today)
     viewer = current_user.tenant
-    active = service.active_contracts(viewer)
     funnel = service.referral_measures(viewer, filters)
     bureau = viewer.type is TenantType.bureau
     return render_template(
@@ -68,7 +67,7 @@ def index():
         filter_args={k: v for k, v in request.args.items() if v and k not in EXPORT_ARGS},
         funnel=funnel,
         charts=_charts(funnel),
-        contracts=[(c, service.contract_measures(c, today, with_targets=False)) for c in active],
+        contracts=service.drawdowns(viewer, today),
         unmet=service.unmet_needs(viewer, filters, today) if bureau else None,
         staffing=service.staffing(viewer, today),
         scorecards=service.provider_scorecards(viewer, filters) if bureau else None,
@@ -159,8 +158,8 @@ def _tables(viewer, filters, today) -> dict[str, tuple[list[str], list[list]]]:
             ],
             [
                 [
-                    c.number,
-                    c.title,
+                    m["number"],
+                    m["title"],
                     m["units"],
                     m["delivered"],
                     fen_to_yuan(m["budget_fen"]),
@@ -168,10 +167,7 @@ def _tables(viewer, filters, today) -> dict[str, tuple[list[str], list[list]]]:
                     m["elapsed_share"],
                     m["burn"],
                 ]
-                for c, m in (
-                    (c, service.contract_measures(c, today, with_targets=False))
-                    for c in service.active_contracts(viewer)
-                )
+                for m in service.drawdowns(viewer, today)
             ],
         ),
         "staffing": (
