@@ -31,6 +31,10 @@ def age_on(born: date, day: date) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
+# The years whose holidays the installed calendar knows (it refuses any other year).
+CALENDAR_YEARS = frozenset(day.year for day in chinese_calendar.holidays)
+
+
 def is_working_day(day: date) -> bool:
     """A working day on the mainland calendar: the State Council's public holidays and
     make-up working days (调休) as ``chinesecalendar`` knows them, with the local changes
@@ -41,10 +45,9 @@ def is_working_day(day: date) -> bool:
         return False
     if day in config["WORKDAYS"]:
         return True
-    try:
+    if day.year in CALENDAR_YEARS:
         return chinese_calendar.is_workday(day)
-    except NotImplementedError:
-        return day.weekday() < 5
+    return day.weekday() < 5
 
 
 def add_working_days(moment: datetime, days: int) -> datetime:

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from aidbridge.accounts.models import Role, TenantType
 from aidbridge.audit.models import AuditEvent
+from aidbridge.clock import CALENDAR_YEARS, is_working_day
 from aidbridge.contracts.models import Contract
 from aidbridge.errors import Conflict, InvalidInput
 from aidbridge.extensions import db
@@ -247,3 +248,9 @@ def test_an_unanswered_offer_reminds_then_tells_the_bureau_then_expires(
     )
     assert again.provider_id == charity.id and again.status is ReferralStatus.offered
     assert told(bureau, "referral_expired") == 1 and told(agency, "referral_expired") == 1
+
+
+def test_a_year_the_calendar_does_not_know_yet_counts_monday_to_friday(db):
+    monday = datetime(max(CALENDAR_YEARS) + 4, 1, 1).date()
+    monday += timedelta(days=(7 - monday.weekday()) % 7)
+    assert is_working_day(monday) and not is_working_day(monday + timedelta(days=5))
