@@ -90,13 +90,15 @@ def test_the_provider_accepts_and_then_reads_the_address_each_time_logged(
     assert accepted.json["assessment"]["assessed_on"] == "2026-11-20"
     assert accepted.json["assessment"]["rating"] == "moderate"
     provider_api("GET", f"/referrals/{proposed.id}")
+    (listed,) = provider_api("GET", "/referrals").json["items"]  # the inbox reads it too
+    assert listed["household"]["address"] == "北大街12号3幢201室"
     reads = db.session.scalars(
         select(AuditEvent).where(
             AuditEvent.action == "referral.household_read",
             AuditEvent.target_id == str(proposed.id),
         )
     ).all()
-    assert len(reads) == 2 and {r.actor_id for r in reads} == {social_worker.id}
+    assert len(reads) == 3 and {r.actor_id for r in reads} == {social_worker.id}
     again = provider_api(
         "POST", f"/referrals/{proposed.id}/accept", json={"worker_id": social_worker.id}
     )

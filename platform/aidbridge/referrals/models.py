@@ -191,6 +191,7 @@ class Referral(TenantOwned, Timestamped, db.Model):
     service = relationship("Service")
     provider = relationship("Tenant", foreign_keys=[provider_id])
     bureau = relationship("Tenant", foreign_keys="Referral.tenant_id", viewonly=True)
+    household = relationship("Household", viewonly=True)
     worker = relationship("User", foreign_keys=[worker_id])
 
     __table_args__ = (

@@ -43,7 +43,7 @@ from aidbridge.referrals.models import (
     ReferralStatus,
     ServiceRecord,
 )
-from aidbridge.tenancy import act_for, all_tenants, current_tenant_id
+from aidbridge.tenancy import act_for, all_tenants, current_tenant_id, tenant_context
 from aidbridge.vocab import Urgency
 
 REMATCH_JOB = "referrals.rematch"
@@ -134,6 +134,10 @@ def _with_parts(query):
         joinedload(Referral.bureau),
         joinedload(Referral.worker),
         selectinload(Referral.events),
+        selectinload(Referral.records).joinedload(ServiceRecord.worker),
+        # What a side sees of the household: one statement for a page, not one a row.
+        joinedload(Referral.household).joinedload(Household.area),
+        joinedload(Referral.household).selectinload(Household.members),
     )
 
 
@@ -182,9 +186,12 @@ def view(referral: Referral, viewer: Tenant) -> dict:
             "explanation": referral.explanation if bureau_side else None,
         }
     if taken_on and not bureau_side:
-        audit.record(
-            "referral.household_read", "referral", referral.id, tenant_id=referral.tenant_id
-        )
+        # The bureau's record, written in its scope (a provider's list acts in its own).
+        with tenant_context(referral.tenant_id):
+            audit.record(
+                "referral.household_read", "referral", referral.id, tenant_id=referral.tenant_id
+            )
+            db.session.flush()
     return shown
 
 
