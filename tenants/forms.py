@@ -1,9 +1,11 @@
 """Form pieces every portal uses. Rules live in the core's schemas, not here."""
 
+import wtforms
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import SelectField, SelectMultipleField
+from wtforms.validators import Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from aidbridge.areas.models import Area, AreaLevel
@@ -17,6 +19,25 @@ class ChoiceField(SelectField):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("validate_choice", False)
         super().__init__(*args, **kwargs)
+
+
+def _blank_is_none(field_class):
+    """``field_class`` with a blank that is none, not a bad number or date: a browser
+    sends every field it shows, and the schema says whether one may be left empty
+    (and says so in its own words)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("validators", [Optional()])
+        field_class.__init__(self, *args, **kwargs)
+
+    return type(field_class.__name__, (field_class,), {"__init__": __init__})
+
+
+DateField = _blank_is_none(wtforms.DateField)
+DecimalField = _blank_is_none(wtforms.DecimalField)
+FloatField = _blank_is_none(wtforms.FloatField)
+IntegerField = _blank_is_none(wtforms.IntegerField)
+TimeField = _blank_is_none(wtforms.TimeField)
 
 
 class CheckboxesField(SelectMultipleField):

@@ -1,9 +1,9 @@
 """Forms for the organisation pages. Rules live in the core's schemas, not here."""
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, IntegerField, PasswordField, StringField
+from wtforms import EmailField, PasswordField, StringField
 
-from tenants.forms import CheckboxesField
+from tenants.forms import CheckboxesField, IntegerField
 
 
 class UserCreateForm(FlaskForm):

@@ -3,9 +3,9 @@ become fen for the schema; numbers stay text for the schema to judge. Field name
 the schema's (``items_0_units``) so that its messages land on them."""
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, StringField, TextAreaField
+from wtforms import HiddenField, StringField, TextAreaField
 
-from tenants.forms import CheckboxesField, ChoiceField
+from tenants.forms import CheckboxesField, ChoiceField, DateField
 
 
 class PurchaseItemForm(FlaskForm):

@@ -2,10 +2,10 @@
 ``members_0_…`` in registration) so that the schema's messages land on them."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, HiddenField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, StringField, TextAreaField
 
 from aidbridge.vocab import Severity
-from tenants.forms import ChoiceField, enum_choices
+from tenants.forms import ChoiceField, DateField, enum_choices
 from tenants.labels import SEVERITY
 
 

@@ -4,18 +4,17 @@ messages land on the right field."""
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import (
-    BooleanField,
+from wtforms import BooleanField, StringField, TextAreaField
+
+from tenants.forms import (
+    CheckboxesField,
+    ChoiceField,
     DateField,
     DecimalField,
     FloatField,
     IntegerField,
-    StringField,
-    TextAreaField,
     TimeField,
 )
-
-from tenants.forms import CheckboxesField, ChoiceField
 
 
 class ServiceForm(FlaskForm):

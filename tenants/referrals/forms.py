@@ -3,9 +3,9 @@ and closing. Numbers stay text for the API's schemas to judge; field names follo
 schemas' so that their messages land on them."""
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, StringField, TextAreaField
+from wtforms import StringField, TextAreaField
 
-from tenants.forms import ChoiceField
+from tenants.forms import ChoiceField, DateField
 
 
 class RevokeForm(FlaskForm):

@@ -2,10 +2,9 @@
 land on them; dates left blank are none, for the schema to judge."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, StringField
-from wtforms.validators import Optional
+from wtforms import BooleanField, StringField
 
-from tenants.forms import CheckboxesField, ChoiceField
+from tenants.forms import CheckboxesField, ChoiceField, DateField
 
 
 class PostForm(FlaskForm):
@@ -16,10 +15,9 @@ class PostForm(FlaskForm):
     holder_id_number = StringField()
     qualification = ChoiceField()
     certificate_number = StringField()
-    # Optional(): a blank date is none (the schema says whether it may be), not a bad date.
-    certified_on = DateField(validators=[Optional()])
+    certified_on = DateField()
     starts_on = DateField()
-    ends_on = DateField(validators=[Optional()])
+    ends_on = DateField()
     contract_ids = CheckboxesField()
 
 

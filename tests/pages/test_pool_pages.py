@@ -57,6 +57,18 @@ def test_provider_creates_and_publishes_a_service_in_the_pages(client, db):
     assert "困境儿童学业辅导" in listing and "已发布" in listing
 
 
+def test_blank_optional_fields_of_a_service_are_none_not_bad_numbers(client, db):
+    # A browser sends every field it shows; the ones left empty come as "".
+    blanks = ("min_age", "max_age", "locations_0_latitude", "locations_0_longitude")
+    sign_in(client, make_user(make_tenant("charity")))
+    response = client.post("/provider/services/new", data={**FORM, **dict.fromkeys(blanks, "")})
+    assert response.status_code == 302, _errors(response)
+    service = db.session.scalars(select(Service)).one()
+    assert service.min_age is None and service.locations[0].latitude is None
+    page = client.post("/provider/services/new", data={**FORM, "capacity_per_period": ""})
+    assert page.status_code == 422 and "capacity_per_period" in _errors(page)
+
+
 def test_service_form_errors_are_named(client, db):
     sign_in(client, make_user(make_tenant("charity")))
     bad = {**FORM, "max_age": "3", "capacity_available": "99", "areas": ["360202001"]}
