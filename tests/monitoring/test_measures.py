@@ -3,15 +3,15 @@ agency's home visits offered on Monday 2 November 2026 at 09:00 in Nantong, each
 taken through the real life cycle at chosen moments (hours after the offer):
 
     R1  accepted +2 h, first visit 4 Nov, completed resolved, satisfaction 5, severe → mild
-    R2  accepted +6 h, first visit 3 Nov, completed partly resolved, satisfaction 3,
-        moderate → moderate
+    R2  accepted +16 h (01:00 on 3 Nov in Nantong, still 2 Nov in UTC), first visit
+        3 Nov, completed partly resolved, satisfaction 3, moderate → moderate
     R3  accepted +10 h, nothing recorded yet
     R4  declined (no capacity)            R5  left to expire
 
 Offered 5; taken on 3; answered 5 → acceptance 3/5; completed 2 of 2 closed; loop
-closure 2 of 3 taken on; hours to accept 2, 6, 10 → median 6, p90 10; days from the
-acceptance to the first visit's day (00:00 local): R1 11:00 2 Nov → 4 Nov = 1.54, R2
-15:00 2 Nov → 3 Nov = 0.375 → median 0.4, p90 1.5; satisfaction 4.00 of 2 ratings."""
+closure 2 of 3 taken on; hours to accept 2, 10, 16 → median 10, p90 16; whole days from
+the day taken on (in Nantong) to the first visit's: R1 2 Nov → 4 Nov = 2, R2 3 Nov →
+3 Nov = 0 → median 0, p90 2; satisfaction 4.00 of 2 ratings."""
 
 from __future__ import annotations
 
@@ -77,7 +77,7 @@ def november(bureau, agency, social_worker):
             date(2026, 11, 4),
             {"outcome": CaseOutcome.resolved, "satisfaction": 5, "severity": "mild"},
         )
-        _served(made[1], social_worker, 6, date(2026, 11, 3),
+        _served(made[1], social_worker, 16, date(2026, 11, 3),
                 {"outcome": CaseOutcome.partly_resolved, "satisfaction": 3,
                  "severity": "moderate"})  # fmt: skip
         _served(made[2], social_worker, 10, None, None)
@@ -98,8 +98,8 @@ def test_the_referral_funnel_of_a_month(bureau, november):
     assert found["acceptance_rate"] == Decimal("0.6000")
     assert found["completion_rate"] == Decimal("1.0000")
     assert found["loop_closure_rate"] == Decimal("0.6667")
-    assert found["hours_to_accept"] == {"median": Decimal("6.0"), "p90": Decimal("10.0")}
-    assert found["days_to_first_service"] == {"median": Decimal("0.4"), "p90": Decimal("1.5")}
+    assert found["hours_to_accept"] == {"median": Decimal("10.0"), "p90": Decimal("16.0")}
+    assert found["days_to_first_service"] == {"median": Decimal("0.0"), "p90": Decimal("2.0")}
     assert found["outcomes"]["resolved"] == 1 and found["outcomes"]["partly_resolved"] == 1
     assert (found["satisfaction"], found["rated"]) == (Decimal("4.00"), 2)
     assert found["severity"] == {"improved": 1, "unchanged": 1, "worse": 0}
@@ -138,7 +138,7 @@ def test_the_funnel_through_the_api_and_bad_periods_refused(api_en, november):
     assert (body["offered"], body["acceptance_rate"], body["loop_closure_rate"]) == (
         5, "0.6000", "0.6667",
     )  # fmt: skip
-    assert body["hours_to_accept"] == {"median": "6.0", "p90": "10.0"}
+    assert body["hours_to_accept"] == {"median": "10.0", "p90": "16.0"}
     backwards = api_en("GET", "/monitoring/referrals?since=2026-11-30&until=2026-11-01")
     assert backwards.status_code == 422 and list(backwards.json["errors"]) == ["until"]
     nowhere = api_en("GET", "/monitoring/referrals?area_code=999999")

@@ -15,7 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import Date, DateTime, Float, Integer, case, cast, func, literal, select
+from sqlalchemy import Date, Float, Integer, case, cast, func, literal, select
 
 from aidbridge.accounts.models import Tenant, TenantType
 from aidbridge.areas.models import Area
@@ -161,6 +161,8 @@ def _grouped(scope, column, enum) -> dict[str, int]:
 
 
 def _days_to_first_service(scope):
+    """Whole days from the day a referral was taken on, where the users are, to the day of
+    its first service: a record is dated, not timed, so a visit the same day is 0."""
     first = (
         select(
             ServiceRecord.referral_id.label("referral_id"),
@@ -170,7 +172,7 @@ def _days_to_first_service(scope):
         .subquery()
     )
     return (
-        select(_seconds(_start_of(first.c.served_on), scope.c.answered_at) / 86400)
+        select(_days_between(first.c.served_on, _local_day(scope.c.answered_at)))
         .select_from(scope)
         .join(first, first.c.referral_id == scope.c.id)
     )
@@ -280,15 +282,21 @@ def _seconds(later, earlier):
     return (func.julianday(later) - func.julianday(earlier)) * 86400.0
 
 
-def _start_of(day_column):
-    """A date column as the UTC moment its day begins where the users are (to compare
-    with the UTC timestamps)."""
+def _local_day(moment_column):
+    """A UTC timestamp column as the date it falls on where the users are."""
     zone = current_app.config["BABEL_DEFAULT_TIMEZONE"]
     if db.session.get_bind().dialect.name == "postgresql":
-        return func.timezone(zone, cast(day_column, DateTime))
+        return cast(func.timezone(zone, moment_column), Date)
     # SQLite knows no zones: the zone's offset now (mainland China keeps no summer time).
     offset = datetime.now(ZoneInfo(zone)).utcoffset().total_seconds()
-    return func.datetime(day_column, f"{-int(offset)} seconds")
+    return func.date(moment_column, f"{int(offset):+d} seconds")
+
+
+def _days_between(later, earlier):
+    """Whole days from the date ``earlier`` to the date ``later``, as each database counts."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return later - earlier
+    return cast(func.julianday(later) - func.julianday(earlier), Integer)
 
 
 def _utc_day(day: date) -> datetime:
@@ -329,7 +337,7 @@ def unmet_needs(bureau: Tenant, filters: Filters, today: date) -> list[dict]:
         )
         .subquery()
     )
-    age = _days(today, Need.opened_on)
+    age = _days_between(literal(today, Date), Need.opened_on)
     street = Area.parent_code
     query = (
         select(
@@ -381,13 +389,6 @@ def unmet_needs(bureau: Tenant, filters: Filters, today: date) -> list[dict]:
         )
     urgency_rank = {"emergency": 0, "priority": 1, "routine": 2}
     return sorted(found, key=lambda g: (urgency_rank[g["urgency"]], -g["needs"], g["street_code"]))
-
-
-def _days(today: date, day_column):
-    """Whole days from ``day_column`` to ``today``, as each database counts them."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return literal(today, Date) - day_column
-    return cast(func.julianday(literal(today.isoformat())) - func.julianday(day_column), Integer)
 
 
 # --- staffing and review work ----------------------------------------------------------------
