@@ -346,15 +346,15 @@ COST_PART_HELP = {
     "price": _l("The unit price of a contract-funded service; free services cost nothing"),
 }
 REFERRAL_STATUS = {
-    ReferralStatus.proposed: _l("Proposed"),
-    ReferralStatus.offered: _l("Offered"),
-    ReferralStatus.accepted: _l("Accepted"),
-    ReferralStatus.declined: _l("Declined"),
-    ReferralStatus.expired: _l("Expired"),
-    ReferralStatus.revoked: _l("Revoked"),
-    ReferralStatus.in_service: _l("In service"),
-    ReferralStatus.completed: _l("Completed"),
-    ReferralStatus.closed_unresolved: _l("Closed unresolved"),
+    ReferralStatus.proposed: lazy_pgettext("referral status", "Proposed"),
+    ReferralStatus.offered: lazy_pgettext("referral status", "Offered"),
+    ReferralStatus.accepted: lazy_pgettext("referral status", "Accepted"),
+    ReferralStatus.declined: lazy_pgettext("referral status", "Declined"),
+    ReferralStatus.expired: lazy_pgettext("referral status", "Expired"),
+    ReferralStatus.revoked: lazy_pgettext("referral status", "Revoked"),
+    ReferralStatus.in_service: lazy_pgettext("referral status", "In service"),
+    ReferralStatus.completed: lazy_pgettext("referral status", "Completed"),
+    ReferralStatus.closed_unresolved: lazy_pgettext("referral status", "Closed unresolved"),
 }
 
 DECLINE_REASON = {

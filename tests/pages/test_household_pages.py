@@ -53,7 +53,7 @@ def test_a_caseworker_registers_classifies_and_reads_the_trace(client, worker, d
     household = _register(client, number)
     page = client.get(f"/households/{household}").get_data(as_text=True)
     assert "李四" in page and number not in page and number[:4] + "*" * 10 in page
-    assert "138****5678" in page
+    assert "138****5678" in page and "<dt>地址</dt>" in page  # a home's, not an IP address
 
     recorded = client.post(
         f"/households/{household}/items",
