@@ -123,9 +123,14 @@ def _forms(referral: Referral, **posted) -> dict:
     """Every form of the page, blank but for the one ``posted``, with its choices."""
     forms = {
         "revoke_form": RevokeForm(formdata=None),
-        "accept_form": AcceptForm(formdata=None),
+        # Who serves: by default the one accepting, then the case's social worker.
+        "accept_form": AcceptForm(formdata=None, worker_id=str(current_user.id)),
         "decline_form": DeclineForm(formdata=None),
-        "record_form": RecordForm(formdata=None, served_on=local_today()),
+        "record_form": RecordForm(
+            formdata=None,
+            served_on=local_today(),
+            worker_id=str(referral.worker_id or current_user.id),
+        ),
         "close_form": CloseForm(formdata=None),
         **posted,
     }

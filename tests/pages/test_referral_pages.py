@@ -43,9 +43,11 @@ def offered(client, bureau, agency, worker):
 
 
 def test_the_social_worker_accepts_records_a_visit_and_closes_the_case(
-    client, offered, social_worker
+    client, offered, agency, social_worker
 ):
-    sign_in(client, social_worker)
+    # A colleague at the agency takes the offer on and gives the case to the social worker.
+    colleague = make_user(agency, Role.caseworker)
+    sign_in(client, colleague)
     client.post("/language/en")
     inbox = client.get("/referrals/")
     assert "Referrals offered to you" in text(inbox)
@@ -55,6 +57,7 @@ def test_the_social_worker_accepts_records_a_visit_and_closes_the_case(
     assert "王秀英" not in words and "北大街12号" not in words
     assert "The address and the names are shown once the referral is accepted." in words
     values = form_values(page.get_data(as_text=True), "accept-form")
+    assert values["worker_id"] == str(colleague.id)  # by default, the one accepting
     assert f'<option value="{social_worker.id}">{social_worker.full_name}' in page.text
     values["worker_id"] = str(social_worker.id)
     accepted = client.post(f"/referrals/{offered.id}/accept", data=values, follow_redirects=True)
@@ -67,6 +70,7 @@ def test_the_social_worker_accepts_records_a_visit_and_closes_the_case(
 
     record = form_values(accepted.get_data(as_text=True), "record-form")
     assert record["served_on"] == local_today().isoformat()
+    assert record["worker_id"] == str(social_worker.id)  # the case's, not the one signed in
     record.update(minutes="90", note="上门探访，了解照料需求")
     recorded = client.post(f"/referrals/{offered.id}/records", data=record, follow_redirects=True)
     assert "Service recorded." in text(recorded)
