@@ -18,3 +18,9 @@ def page_of(query: Select, page: int, per_page: int) -> tuple[list, int]:
     """(the rows of page ``page``, the total)."""
     rows = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
     return list(rows), count_rows(query)
+
+
+def page_of_rows(query: Select, page: int, per_page: int) -> tuple[list, int]:
+    """(the rows of page ``page``, each with all its columns, the total)."""
+    rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
+    return list(rows), count_rows(query)

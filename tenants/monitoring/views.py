@@ -4,32 +4,40 @@ contracts' drawdown and burn, and the unmet needs. Thin: the measures are the co
 
 from __future__ import annotations
 
-import csv
-import io
-from decimal import Decimal
+from dataclasses import asdict, replace
 
-from flask import Response, abort, render_template, request
+from flask import Response, abort, render_template, request, url_for
 from flask_login import current_user
 from marshmallow import ValidationError
-from openpyxl import Workbook
 
-from aidbridge.accounts.models import TenantType
+from aidbridge.accounts.models import Tenant, TenantType
 from aidbridge.accounts.permissions import Permission
 from aidbridge.clock import local_today
 from aidbridge.contracts.api import CONTRACT
 from aidbridge.errors import ServiceError
 from aidbridge.households.service import reviews_by_street
-from aidbridge.money import fen_to_yuan
 from aidbridge.monitoring import service
-from aidbridge.monitoring.schemas import MeasureQuery
+from aidbridge.monitoring.schemas import MonitoringPageQuery
+from aidbridge.pagination import page_of_rows
 from aidbridge.referrals.models import CaseOutcome, DeclineReason, ReferralStatus
-from aidbridge.tenancy import url_objects
-from aidbridge.vocab import NeedDimension
-from tenants.labels import CASE_OUTCOME, DECLINE_REASON, NEED_DIMENSION, REFERRAL_STATUS, URGENCY
-from tenants.portal import _, make_portal, requires
+from aidbridge.tenancy import SharedLookup, url_objects
+from aidbridge.vocab import NeedDimension, Urgency
+from tenants.labels import CASE_OUTCOME, DECLINE_REASON, REFERRAL_STATUS
+from tenants.monitoring import exports
+from tenants.portal import make_portal, requires
 
 portal = make_portal(
     "monitoring", {TenantType.bureau, TenantType.charity, TenantType.agency}, "/monitoring", False
+)
+
+
+PAGE_SIZE = 50
+CHART_ROWS = 15  # communities drawn in the unmet needs' chart (the table lists them all)
+# What narrows the referrals behind a figure, beside the measures' filters.
+NARROWERS = ("status", "taken_on", "decline_reason", "outcome")
+# The provider of a scorecard: for a bureau, one of its pool's; for a provider, itself.
+SCORECARD_PROVIDER = SharedLookup(
+    Tenant, lambda provider_id: service.find_provider(current_user.tenant, provider_id)
 )
 
 
@@ -39,55 +47,170 @@ def _readers_only():
     """Those who read the measures of purchased services."""
 
 
-def _filters(today):
-    """The query's filters (an export's ``table`` and ``format`` aside)."""
+def _query(today):
+    """The query string: (the measures' filters, the rest of it — which referrals or
+    needs a list shows, the page —, errors by field). An export's own arguments aside."""
     raw = {k: v for k, v in request.args.items() if v != "" and k not in EXPORT_ARGS}
     try:
-        args, errors = MeasureQuery().load(raw), {}
+        args, errors = MonitoringPageQuery().load(raw), {}
     except ValidationError as exc:
         args, errors = {}, exc.messages
     try:
-        return service.filters_of(args, today), errors
+        return service.filters_of(args, today), args, errors
     except ServiceError as error:
-        return service.filters_of({}, today), error.errors
+        return service.filters_of({}, today), {}, error.errors
+
+
+def _filter_args(filters: service.Filters) -> dict:
+    """The filters as a query string's arguments, the period always spelt out so that a
+    link shows what the figure it comes from counted, even on another day."""
+    return {k: v for k, v in asdict(filters).items() if v is not None}
+
+
+def _links(filters: service.Filters):
+    """``behind(**narrower)``: the address of the referrals behind a figure, with the
+    page's filters and ``narrower``'s (a provider, a status, a reason…)."""
+    base = _filter_args(filters)
+
+    def behind(**narrower) -> str:
+        return url_for("monitoring.referrals", **{**base, **narrower})
+
+    return behind
+
+
+def _page(template: str, filters, errors, **context):
+    return render_template(
+        template,
+        filters=filters,
+        errors=errors,
+        args=request.args,
+        filter_args=_filter_args(filters),
+        behind=_links(filters),
+        dimensions=list(NeedDimension),
+        **context,
+    ), 422 if errors else 200
 
 
 @portal.get("/")
 def index():
     today = local_today()
-    filters, errors = _filters(today)
+    filters, _args, errors = _query(today)
     viewer = current_user.tenant
     funnel = service.referral_measures(viewer, filters)
     bureau = viewer.type is TenantType.bureau
-    return render_template(
+    return _page(
         "monitoring/index.html",
-        filters=filters,
-        errors=errors,
-        args=request.args,
-        filter_args={k: v for k, v in request.args.items() if v and k not in EXPORT_ARGS},
+        filters,
+        errors,
         funnel=funnel,
-        charts=_charts(funnel),
+        charts=_charts(funnel, _links(filters)),
         contracts=service.drawdowns(viewer, today),
         unmet=service.unmet_needs(viewer, filters, today) if bureau else None,
         staffing=service.staffing(viewer, today),
         scorecards=service.provider_scorecards(viewer, filters) if bureau else None,
         reviews=reviews_by_street(today) if bureau else None,
-        dimensions=list(NeedDimension),
-    ), 422 if errors else 200
+    )
 
 
-def _charts(funnel: dict) -> dict[str, list[tuple[str, int]]]:
-    """The bar charts' rows: (label in the reader's language, number)."""
+@portal.get("/referrals")
+def referrals():
+    """The referrals behind a figure of the dashboard: the same filters, narrowed to a
+    status, those taken on, a decline reason or an outcome; each links to its page."""
+    filters, args, errors = _query(local_today())
+    page = args.get("page", 1)
+    query = service.referrals_behind(current_user.tenant, filters, args)
+    rows, total = page_of_rows(query, page, PAGE_SIZE)
+    return _page(
+        "monitoring/referrals.html",
+        filters,
+        errors,
+        rows=rows,
+        total=total,
+        page=page,
+        page_size=PAGE_SIZE,
+        narrowed={k: args[k] for k in NARROWERS if args.get(k)},
+        keep=_kept(("provider_id", "contract_id", *NARROWERS), errors),
+        names=service.filter_names(current_user.tenant, filters),
+    )
+
+
+def _kept(names, errors) -> dict:
+    """The query's arguments ``names`` that a page's filter form carries through (a
+    wrong one too, to say what is wrong with it)."""
+    return {n: request.args[n] for n in names if request.args.get(n) or n in errors}
+
+
+@portal.get("/unmet")
+def unmet():
+    """The unmet needs of an area: by community (the area breakdown, with a chart) and
+    one by one, the most urgent and oldest first, each linked to its household."""
+    viewer = current_user.tenant
+    if viewer.type is not TenantType.bureau:
+        abort(404)  # the needs are the bureau's
+    today = local_today()
+    filters, args, errors = _query(today)
+    page = args.get("page", 1)
+    listed = service.unmet_needs_listed(viewer, filters, today, args.get("urgency"))
+    rows, total = page_of_rows(listed, page, PAGE_SIZE)
+    communities = service.unmet_by_community(viewer, filters, today)
+    return _page(
+        "monitoring/unmet.html",
+        filters,
+        errors,
+        rows=rows,
+        total=total,
+        page=page,
+        page_size=PAGE_SIZE,
+        communities=communities,
+        chart=[(c["area_name"], c["needs"], None) for c in communities[:CHART_ROWS]],
+        names=service.filter_names(viewer, filters),
+        urgencies=list(Urgency),
+    )
+
+
+@portal.get("/providers/<int:provider_id>")
+@url_objects(provider_id=SCORECARD_PROVIDER)
+def provider(provider):
+    """A provider's scorecard: its referral funnel for the period, its contracts' drawdown
+    and its social-work post share with the monthly trend."""
+    today = local_today()
+    filters, _args, errors = _query(today)
+    filters = replace(filters, provider_id=provider.id)
+    viewer = current_user.tenant
+    funnel = service.referral_measures(viewer, filters)
+    return _page(
+        "monitoring/provider.html",
+        filters,
+        errors,
+        provider=provider,
+        funnel=funnel,
+        charts=_charts(funnel, _links(filters)),
+        contracts=[m for m in service.drawdowns(viewer, today) if m["provider_id"] == provider.id],
+        staffing=[r for r in service.staffing(viewer, today) if r["provider"].id == provider.id],
+    )
+
+
+def _charts(funnel: dict, behind) -> dict[str, list[tuple[str, int, str]]]:
+    """The bar charts' rows: (label in the reader's language, number, the address of the
+    referrals it counts)."""
     return {
         "status": [
-            (str(REFERRAL_STATUS[s]), funnel["by_status"][str(s)])
+            (str(REFERRAL_STATUS[s]), funnel["by_status"][str(s)], behind(status=s))
             for s in ReferralStatus
             if s is not ReferralStatus.proposed
         ],
         "declines": [
-            (str(DECLINE_REASON[r]), funnel["declined_by_reason"][str(r)]) for r in DeclineReason
+            (
+                str(DECLINE_REASON[r]),
+                funnel["declined_by_reason"][str(r)],
+                behind(decline_reason=r),
+            )
+            for r in DeclineReason
         ],
-        "outcomes": [(str(CASE_OUTCOME[o]), funnel["outcomes"][str(o)]) for o in CaseOutcome],
+        "outcomes": [
+            (str(CASE_OUTCOME[o]), funnel["outcomes"][str(o)], behind(outcome=o))
+            for o in CaseOutcome
+        ],
     }
 
 
@@ -96,7 +219,7 @@ def _charts(funnel: dict) -> dict[str, list[tuple[str, int]]]:
 def contract_report(contract):
     """A contract's report for a period, for print (the page's own print styles)."""
     today = local_today()
-    filters, errors = _filters(today)
+    filters, _args, errors = _query(today)
     return render_template(
         "monitoring/contract_report.html",
         contract=contract,
@@ -110,168 +233,21 @@ def contract_report(contract):
 # --- exports ---------------------------------------------------------------------------------
 
 EXPORT_ARGS = ("table", "format")
-FORMATS = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 
 
 @portal.get("/export")
 def export():
-    """A table of the dashboard, with its filters, as CSV (UTF-8 with a byte-order mark,
-    so that spreadsheets read the Chinese) or XLSX."""
+    """A table of the monitoring pages, with their filters, as CSV or XLSX."""
     today = local_today()
-    filters, errors = _filters(today)
-    tables = _tables(current_user.tenant, filters, today)
+    filters, args, errors = _query(today)
+    tables = exports.tables_for(current_user.tenant)
     name, kind = request.args.get("table"), request.args.get("format", "csv")
-    if errors or name not in tables or kind not in FORMATS:
+    if errors or name not in tables or kind not in exports.FORMATS:
         abort(404)
-    headers, rows = tables[name]
-    content = _csv(headers, rows) if kind == "csv" else _xlsx(headers, rows, name)
+    table = tables[name](current_user.tenant, filters, args, today)
     filename = f"{name}-{filters.since}-{filters.until}.{kind}"
     return Response(
-        content,
-        mimetype=FORMATS[kind],
+        exports.as_file(kind, name, table),
+        mimetype=exports.FORMATS[kind],
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
-
-
-def _tables(viewer, filters, today) -> dict[str, tuple[list[str], list[list]]]:
-    """Each table of the dashboard as (headers, rows), in the reader's language."""
-    bureau = viewer.type is TenantType.bureau
-    funnel = service.referral_measures(viewer, filters)
-    tables = {
-        "funnel": (
-            [_("Measure"), _("Value")],
-            [[label, "" if value is None else value] for label, value in _funnel_rows(funnel)],
-        ),
-        "contracts": (
-            [
-                _("Contract"),
-                _("Title"),
-                _("Units"),
-                _("Units delivered"),
-                _("Budget (yuan)"),
-                _("Spent (yuan)"),
-                _("Time elapsed"),
-                _("Burn"),
-            ],
-            [
-                [
-                    m["number"],
-                    m["title"],
-                    m["units"],
-                    m["delivered"],
-                    fen_to_yuan(m["budget_fen"]),
-                    fen_to_yuan(m["spent_fen"]),
-                    m["elapsed_share"],
-                    m["burn"],
-                ]
-                for m in service.drawdowns(viewer, today)
-            ],
-        ),
-        "staffing": (
-            [_("Provider"), _("Rule"), _("Share"), _("Threshold"), _("Compliant")],
-            [
-                [r["provider"].name, c.rule, c.share, c.min_share, c.compliant]
-                for r in service.staffing(viewer, today)
-                if (c := r["compliance"]) is not None
-            ],
-        ),
-    }
-    if bureau:
-        tables["providers"] = (
-            [
-                _("Provider"),
-                _("Offered"),
-                _("Taken on"),
-                _("Declined"),
-                _("Expired"),
-                _("Completed"),
-                _("Acceptance rate"),
-                _("Completion rate"),
-                _("Satisfaction"),
-            ],
-            [
-                [
-                    c["provider_name"],
-                    c["offered"],
-                    c["took_on"],
-                    c["declined"],
-                    c["expired"],
-                    c["completed"],
-                    c["acceptance_rate"],
-                    c["completion_rate"],
-                    c["satisfaction"],
-                ]
-                for c in service.provider_scorecards(viewer, filters)
-            ],
-        )
-        tables["unmet"] = (
-            [
-                _("Street"),
-                _("Need"),
-                _("Urgency"),
-                _("Needs"),
-                _("Oldest (days)"),
-                _("Mean (days)"),
-                _("Why unmatched"),
-            ],
-            [
-                [
-                    g["street_name"],
-                    str(NEED_DIMENSION[g["dimension"]]),
-                    str(URGENCY[g["urgency"]]),
-                    g["needs"],
-                    g["oldest_days"],
-                    g["mean_age_days"],
-                    "; ".join(f"{r}: {n}" for r, n in g["reasons"].items()),
-                ]
-                for g in service.unmet_needs(viewer, filters, today)
-            ],
-        )
-        tables["reviews"] = (
-            [_("Street"), _("Households"), _("Due soon"), _("Overdue")],
-            [
-                [r["street_name"], r["households"], r["due"], r["overdue"]]
-                for r in reviews_by_street(today)
-            ],
-        )
-    return tables
-
-
-def _funnel_rows(funnel: dict) -> list[tuple[str, object]]:
-    return [
-        (_("Offered"), funnel["offered"]),
-        (_("Acceptance rate"), funnel["acceptance_rate"]),
-        (_("Completion rate"), funnel["completion_rate"]),
-        (_("Loop closure"), funnel["loop_closure_rate"]),
-        (_("Hours to accept (median)"), funnel["hours_to_accept"]["median"]),
-        (_("Hours to accept (90th percentile)"), funnel["hours_to_accept"]["p90"]),
-        (_("Days to first service (median)"), funnel["days_to_first_service"]["median"]),
-        (_("Days to first service (90th percentile)"), funnel["days_to_first_service"]["p90"]),
-        (_("Satisfaction"), funnel["satisfaction"]),
-        (_("Re-referred"), funnel["re_referral_rate"]),
-        *((str(REFERRAL_STATUS[s]), funnel["by_status"][str(s)]) for s in ReferralStatus),
-        *((str(DECLINE_REASON[r]), funnel["declined_by_reason"][str(r)]) for r in DeclineReason),
-        *((str(CASE_OUTCOME[o]), funnel["outcomes"][str(o)]) for o in CaseOutcome),
-    ]
-
-
-def _csv(headers: list[str], rows: list[list]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(headers)
-    writer.writerows(rows)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
-
-
-def _xlsx(headers: list[str], rows: list[list], title: str) -> bytes:
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title)
-    sheet.append(headers)
-    for row in rows:
-        sheet.append([float(v) if isinstance(v, Decimal) else v for v in row])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()

@@ -2,7 +2,7 @@
 project and a service funded by the bureau's contract; the bureau registers and
 assesses a household and runs matching; the charity's social worker accepts the offer,
 records a visit and closes the case; the bureau's dashboard shows the delivered unit,
-the contract's drawdown and the closed loop."""
+the contract's drawdown and the closed loop, and the referral behind its figures."""
 
 from __future__ import annotations
 
@@ -204,6 +204,16 @@ def test_the_main_job_end_to_end(open_page, cast):
     expect(funnel.locator("dt:text-is('已派发') + dd")).to_have_text("1")
     expect(funnel.locator("dt:text-is('闭环率') + dd")).to_have_text("100.0%")
     screenshot(bureau, "06-bureau-dashboard")
+
+    # Behind the figure, the referral itself, which opens on its page.
+    funnel.locator("dt:text-is('已派发') + dd a").click()
+    behind = bureau.locator("#referrals tbody tr")
+    expect(behind).to_have_count(1)
+    expect(behind).to_contain_text(SERVICE)
+    expect(behind).to_contain_text("已完成")
+    screenshot(bureau, "07-bureau-referrals-behind-the-figure")
+    behind.get_by_role("link").first.click()
+    expect(bureau.get_by_text("需求已解决").first).to_be_visible()
 
 
 def _until_visible(page: Page, locator, tries: int = 30) -> None:

@@ -28,6 +28,7 @@ from aidbridge.households.models import Household
 from aidbridge.i18n import N_
 from aidbridge.matching.models import UnmatchedNeed
 from aidbridge.needs.models import Need, NeedStatus
+from aidbridge.pool.models import Service
 from aidbridge.referrals.models import (
     ACTIVE,
     TOOK_ON,
@@ -38,13 +39,14 @@ from aidbridge.referrals.models import (
     ServiceRecord,
 )
 from aidbridge.tenancy import all_tenants
-from aidbridge.vocab import Severity
+from aidbridge.vocab import Severity, Urgency
 from aidbridge.workforce import service as workforce
 from aidbridge.workforce.models import ComplianceSnapshot
 
 # Percentiles reported for the times to accept and to first service.
 PERCENTILES = {"median": (1, 2), "p90": (9, 10)}
 SEVERITY_RANK = {s: i for i, s in enumerate(Severity)}
+URGENCY_RANK = {Urgency.emergency: 0, Urgency.priority: 1, Urgency.routine: 2}
 
 
 @dataclass(frozen=True)
@@ -315,12 +317,10 @@ def _round(value, places: str = "0.0001") -> Decimal:
 # --- unmet needs -----------------------------------------------------------------------------
 
 
-def unmet_needs(bureau: Tenant, filters: Filters, today: date) -> list[dict]:
-    """The bureau's open needs that no active referral serves, by street, need dimension
-    and urgency: how many, how long open (the oldest and on average, in days), and why
-    the latest matching run that considered each could not serve it — the map of what
-    to buy next. ``filters``: dimension and area (the period does not apply: a need is
-    unmet now)."""
+def _unmet_scope(bureau: Tenant, filters: Filters, today: date):
+    """The bureau's open needs that no active referral serves, with their household's
+    community, age in days and why the latest matching run that considered each could
+    not serve it: what the unmet-needs figures count and list."""
     served = (
         select(Referral.id).where(Referral.need_id == Need.id, Referral.status.in_(ACTIVE)).exists()
     )
@@ -337,29 +337,46 @@ def unmet_needs(bureau: Tenant, filters: Filters, today: date) -> list[dict]:
         )
         .subquery()
     )
-    age = _days_between(literal(today, Date), Need.opened_on)
-    street = Area.parent_code
     query = (
         select(
-            street.label("street_code"),
+            Need.id.label("need_id"),
+            Need.household_id,
+            Household.area_code,
+            Area.parent_code.label("street_code"),
             Need.dimension,
             Need.urgency,
+            Need.opened_on,
+            _days_between(literal(today, Date), Need.opened_on).label("age"),
             reason.c.reason,
-            func.count().label("needs"),
-            func.max(age).label("oldest_days"),
-            func.sum(age).label("days"),
         )
         .select_from(Need)
         .join(Household, Household.id == Need.household_id)
         .join(Area, Area.code == Household.area_code)
         .outerjoin(reason, reason.c.need_id == Need.id)
         .where(Need.tenant_id == bureau.id, Need.status == NeedStatus.open, ~served)
-        .group_by(street, Need.dimension, Need.urgency, reason.c.reason)
     )
     if filters.dimension is not None:
         query = query.where(Need.dimension == filters.dimension)
     if filters.area_code is not None:
         query = query.where(within(db.session.get(Area, filters.area_code)))
+    return query
+
+
+def unmet_needs(bureau: Tenant, filters: Filters, today: date) -> list[dict]:
+    """The bureau's unmet needs by street, need dimension and urgency: how many, how long
+    open (the oldest and on average, in days), and why unmatched — the map of what to buy
+    next. ``filters``: dimension and area (the period does not apply: a need is unmet
+    now)."""
+    needs = _unmet_scope(bureau, filters, today).subquery()
+    query = select(
+        needs.c.street_code,
+        needs.c.dimension,
+        needs.c.urgency,
+        needs.c.reason,
+        func.count().label("needs"),
+        func.max(needs.c.age).label("oldest_days"),
+        func.sum(needs.c.age).label("days"),
+    ).group_by(needs.c.street_code, needs.c.dimension, needs.c.urgency, needs.c.reason)
     groups: dict[tuple, dict] = {}
     for row in db.session.execute(query):
         key = (row.street_code, str(row.dimension), str(row.urgency))
@@ -387,8 +404,52 @@ def unmet_needs(bureau: Tenant, filters: Filters, today: date) -> list[dict]:
                 "mean_age_days": _round(Decimal(days) / group["needs"], "0.1"),
             }
         )
-    urgency_rank = {"emergency": 0, "priority": 1, "routine": 2}
-    return sorted(found, key=lambda g: (urgency_rank[g["urgency"]], -g["needs"], g["street_code"]))
+    return sorted(found, key=lambda g: (URGENCY_RANK[g["urgency"]], -g["needs"], g["street_code"]))
+
+
+def unmet_by_community(bureau: Tenant, filters: Filters, today: date) -> list[dict]:
+    """The unmet needs of an area by community: how many, how many urgent (emergency or
+    priority), the oldest's age — the area breakdown, the most first."""
+    needs = _unmet_scope(bureau, filters, today).subquery()
+    urgent = needs.c.urgency.in_((Urgency.emergency, Urgency.priority))
+    rows = db.session.execute(
+        select(
+            needs.c.area_code,
+            Area.name,
+            func.count().label("needs"),
+            func.count(case((urgent, 1))).label("urgent"),
+            func.max(needs.c.age).label("oldest_days"),
+        )
+        .join(Area, Area.code == needs.c.area_code)
+        .group_by(needs.c.area_code, Area.name)
+        .order_by(func.count().desc(), needs.c.area_code)
+    ).all()
+    return [
+        {
+            "area_code": row.area_code,
+            "area_name": row.name,
+            "needs": row.needs,
+            "urgent": row.urgent,
+            "oldest_days": int(row.oldest_days),
+        }
+        for row in rows
+    ]
+
+
+def unmet_needs_listed(bureau: Tenant, filters: Filters, today: date, urgency=None):
+    """The unmet needs themselves, as rows for a table (the need, its household and
+    community, urgency, when opened and why unmatched), the most urgent and oldest
+    first."""
+    query = _unmet_scope(bureau, filters, today)
+    if urgency is not None:
+        query = query.where(Need.urgency == urgency)
+    needs = query.subquery()
+    rank = case(URGENCY_RANK, value=needs.c.urgency)
+    return (
+        select(needs, Area.name.label("area_name"))
+        .join(Area, Area.code == needs.c.area_code)
+        .order_by(rank, needs.c.opened_on, needs.c.need_id)
+    )
 
 
 # --- staffing and review work ----------------------------------------------------------------
@@ -435,6 +496,88 @@ def _snapshot_share(snapshot) -> dict | None:
         else None
     )
     return {"share": share, "min_share": snapshot.min_share, "compliant": snapshot.compliant}
+
+
+# --- the referrals behind a figure ----------------------------------------------------------
+
+
+def referrals_behind(viewer: Tenant, filters: Filters, subset: dict):
+    """The referrals a figure counts, as rows for a table, the latest offered first: the
+    period's (the same scope as the figures, so the list holds exactly what the number
+    counts), narrowed by ``subset`` to one ``status``, those ``taken_on``, one
+    ``decline_reason`` or one ``outcome``. No names: the need, the community, the other
+    side, the service and the contract. Read across tenants on purpose, as the figures."""
+    query = _referrals(viewer, filters)
+    if subset.get("status") is not None:
+        query = query.where(Referral.status == subset["status"])
+    if subset.get("taken_on"):
+        query = query.where(Referral.status.in_(TOOK_ON))
+    for name in ("decline_reason", "outcome"):
+        if subset.get(name) is not None:
+            query = query.where(getattr(Referral, name) == subset[name])
+    found = query.subquery()
+    other_side = found.c.provider_id if viewer.type is TenantType.bureau else found.c.tenant_id
+    return (
+        select(
+            found.c.id,
+            found.c.offered_at,
+            Need.dimension,
+            found.c.urgency,
+            Area.name.label("area_name"),
+            Tenant.name.label("other_side"),
+            Service.name.label("service_name"),
+            Contract.number.label("contract_number"),
+            found.c.status,
+            found.c.decline_reason,
+            found.c.outcome,
+            found.c.satisfaction,
+        )
+        .join(Need, Need.id == found.c.need_id)
+        .join(Household, Household.id == found.c.household_id)
+        .join(Area, Area.code == Household.area_code)
+        .join(Tenant, Tenant.id == other_side)
+        .join(Service, Service.id == found.c.service_id)
+        .outerjoin(Contract, Contract.id == found.c.contract_id)
+        .order_by(found.c.offered_at.desc(), found.c.id.desc())
+        .execution_options(all_tenants=True)
+    )
+
+
+def filter_names(viewer: Tenant, filters: Filters) -> dict[str, str]:
+    """What the filters name, as a list's caption says it: the provider, the contract
+    (when the viewer is a party to it) and the area."""
+    names = {}
+    if filters.provider_id is not None and (
+        provider := workforce.find_provider(viewer, filters.provider_id)
+    ):
+        names["provider"] = provider.name
+    if filters.contract_id is not None:
+        number = db.session.scalar(
+            select(Contract.number)
+            .where(Contract.id == filters.contract_id, _party_to(viewer))
+            .execution_options(all_tenants=True)  # a provider's contracts are the bureaus'
+        )
+        if number is not None:
+            names["contract"] = number
+    if filters.area_code is not None:
+        names["area"] = db.session.get(Area, filters.area_code).name
+    return names
+
+
+def _party_to(viewer: Tenant):
+    return (
+        Contract.tenant_id == viewer.id
+        if viewer.type is TenantType.bureau
+        else Contract.provider_id == viewer.id
+    )
+
+
+def find_provider(viewer: Tenant, provider_id: int) -> Tenant | None:
+    """The provider whose scorecard ``viewer`` may read: for a bureau, a charity or agency
+    of its pool; for a provider, itself only."""
+    if viewer.type is TenantType.bureau:
+        return workforce.find_provider(viewer, provider_id)
+    return viewer if provider_id == viewer.id else None
 
 
 # --- a contract's report for a period ---------------------------------------------------------
@@ -532,14 +675,11 @@ def drawdowns(viewer: Tenant, today: date) -> list[dict]:
     """The viewer's active contracts (a bureau's, or those naming the provider) with
     their units, spending and burn, summed in one SQL statement: the dashboard's list.
     Read across tenants on purpose for a provider (the contracts are the bureaus')."""
-    visible = (
-        Contract.tenant_id == viewer.id
-        if viewer.type is TenantType.bureau
-        else Contract.provider_id == viewer.id
-    )
+    visible = _party_to(viewer)
     rows = db.session.execute(
         select(
             Contract.id,
+            Contract.provider_id,
             Contract.number,
             Contract.title,
             Contract.budget_fen,
@@ -558,6 +698,7 @@ def drawdowns(viewer: Tenant, today: date) -> list[dict]:
     return [
         {
             "contract_id": row.id,
+            "provider_id": row.provider_id,
             "number": row.number,
             "title": row.title,
             "units": int(row.units),

@@ -1,0 +1,267 @@
+"""The monitoring pages' tables as files: each table's headers and rows in the reader's
+language, built only when asked for, written as CSV (UTF-8 with a byte-order mark, so
+that spreadsheets read the Chinese) or XLSX."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable
+from datetime import date
+from decimal import Decimal
+
+from flask_babel import format_datetime
+from openpyxl import Workbook
+
+from aidbridge.accounts.models import Tenant, TenantType
+from aidbridge.extensions import db
+from aidbridge.households.service import reviews_by_street
+from aidbridge.money import fen_to_yuan
+from aidbridge.monitoring import service
+from aidbridge.monitoring.service import Filters
+from aidbridge.referrals.models import CaseOutcome, DeclineReason, ReferralStatus
+from tenants.labels import (
+    CASE_OUTCOME,
+    DECLINE_REASON,
+    NEED_DIMENSION,
+    REASON,
+    REFERRAL_STATUS,
+    URGENCY,
+)
+from tenants.portal import _
+
+FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+Table = tuple[list[str], Iterable[list]]
+
+
+def funnel(viewer: Tenant, filters: Filters, args: dict, today: date) -> Table:
+    found = service.referral_measures(viewer, filters)
+    rows = [
+        (_("Offered"), found["offered"]),
+        (_("Taken on"), found["took_on"]),
+        (_("Acceptance rate"), found["acceptance_rate"]),
+        (_("Completion rate"), found["completion_rate"]),
+        (_("Loop closure"), found["loop_closure_rate"]),
+        (_("Hours to accept (median)"), found["hours_to_accept"]["median"]),
+        (_("Hours to accept (90th percentile)"), found["hours_to_accept"]["p90"]),
+        (_("Days to first service (median)"), found["days_to_first_service"]["median"]),
+        (_("Days to first service (90th percentile)"), found["days_to_first_service"]["p90"]),
+        (_("Satisfaction"), found["satisfaction"]),
+        (_("Re-referred"), found["re_referral_rate"]),
+        *((str(REFERRAL_STATUS[s]), found["by_status"][str(s)]) for s in ReferralStatus),
+        *((str(DECLINE_REASON[r]), found["declined_by_reason"][str(r)]) for r in DeclineReason),
+        *((str(CASE_OUTCOME[o]), found["outcomes"][str(o)]) for o in CaseOutcome),
+    ]
+    return [_("Measure"), _("Value")], [[k, "" if v is None else v] for k, v in rows]
+
+
+def contracts(viewer: Tenant, filters: Filters, args: dict, today: date) -> Table:
+    headers = [
+        _("Contract"),
+        _("Title"),
+        _("Units"),
+        _("Units delivered"),
+        _("Budget (yuan)"),
+        _("Spent (yuan)"),
+        _("Time elapsed"),
+        _("Burn"),
+    ]
+    return headers, (
+        [
+            m["number"],
+            m["title"],
+            m["units"],
+            m["delivered"],
+            fen_to_yuan(m["budget_fen"]),
+            fen_to_yuan(m["spent_fen"]),
+            m["elapsed_share"],
+            m["burn"],
+        ]
+        for m in service.drawdowns(viewer, today)
+    )
+
+
+def staffing(viewer: Tenant, filters: Filters, args: dict, today: date) -> Table:
+    headers = [_("Provider"), _("Rule"), _("Share"), _("Threshold"), _("Compliant")]
+    return headers, (
+        [r["provider"].name, c.rule, c.share, c.min_share, c.compliant]
+        for r in service.staffing(viewer, today)
+        if (c := r["compliance"]) is not None
+    )
+
+
+def providers(viewer: Tenant, filters: Filters, args: dict, today: date) -> Table:
+    headers = [
+        _("Provider"),
+        _("Offered"),
+        _("Taken on"),
+        _("Declined"),
+        _("Expired"),
+        _("Completed"),
+        _("Acceptance rate"),
+        _("Completion rate"),
+        _("Satisfaction"),
+    ]
+    names = ("provider_name", "offered", "took_on", "declined", "expired", "completed")
+    return headers, (
+        [*(c[n] for n in names), c["acceptance_rate"], c["completion_rate"], c["satisfaction"]]
+        for c in service.provider_scorecards(viewer, filters)
+    )
+
+
+def unmet(viewer: Tenant, filters: Filters, args: dict, today: date) -> Table:
+    headers = [
+        _("Street"),
+        _("Need"),
+        _("Urgency"),
+        _("Needs"),
+        _("Oldest (days)"),
+        _("Mean (days)"),
+        _("Why unmatched"),
+    ]
+    return headers, (
+        [
+            g["street_name"],
+            str(NEED_DIMENSION[g["dimension"]]),
+            str(URGENCY[g["urgency"]]),
+            g["needs"],
+            g["oldest_days"],
+            g["mean_age_days"],
+            "; ".join(f"{_why(r)}: {n}" for r, n in g["reasons"].items()),
+        ]
+        for g in service.unmet_needs(viewer, filters, today)
+    )
+
+
+def unmet_areas(viewer: Tenant, filters: Filters, args: dict, today: date) -> Table:
+    headers = [_("Community"), _("Needs"), _("Emergency or priority"), _("Oldest (days)")]
+    return headers, (
+        [c["area_name"], c["needs"], c["urgent"], c["oldest_days"]]
+        for c in service.unmet_by_community(viewer, filters, today)
+    )
+
+
+def unmet_needs(viewer: Tenant, filters: Filters, args: dict, today: date) -> Table:
+    headers = [
+        _("Need"),
+        _("Household"),
+        _("Community"),
+        _("Need dimension"),
+        _("Urgency"),
+        _("Opened"),
+        _("Days open"),
+        _("Why unmatched"),
+    ]
+    query = service.unmet_needs_listed(viewer, filters, today, args.get("urgency"))
+    return headers, (
+        [
+            n.need_id,
+            n.household_id,
+            n.area_name,
+            str(NEED_DIMENSION[n.dimension]),
+            str(URGENCY[n.urgency]),
+            n.opened_on,
+            n.age,
+            _why(n.reason),
+        ]
+        for n in db.session.execute(query)
+    )
+
+
+def reviews(viewer: Tenant, filters: Filters, args: dict, today: date) -> Table:
+    headers = [_("Street"), _("Households"), _("Due soon"), _("Overdue")]
+    return headers, (
+        [r["street_name"], r["households"], r["due"], r["overdue"]]
+        for r in reviews_by_street(today)
+    )
+
+
+def referrals(viewer: Tenant, filters: Filters, args: dict, today: date) -> Table:
+    headers = [
+        _("No."),
+        _("Offered"),
+        _("Need"),
+        _("Urgency"),
+        _("Community"),
+        _("Provider") if viewer.type is TenantType.bureau else _("Bureau"),
+        _("Service"),
+        _("Contract"),
+        _("Status"),
+        _("Reason or outcome"),
+        _("Satisfaction"),
+    ]
+    query = service.referrals_behind(viewer, filters, args)
+    return headers, (
+        [
+            r.id,
+            format_datetime(r.offered_at, "yyyy-MM-dd HH:mm"),
+            str(NEED_DIMENSION[r.dimension]),
+            str(URGENCY[r.urgency]),
+            r.area_name,
+            r.other_side,
+            r.service_name,
+            r.contract_number or "",
+            str(REFERRAL_STATUS[r.status]),
+            _ended(r),
+            r.satisfaction or "",
+        ]
+        for r in db.session.execute(query)
+    )
+
+
+def _why(reason) -> str:
+    return str(REASON[reason]) if reason in REASON else _("not matched yet")
+
+
+def _ended(row) -> str:
+    if row.decline_reason:
+        return str(DECLINE_REASON[row.decline_reason])
+    return str(CASE_OUTCOME[row.outcome]) if row.outcome else ""
+
+
+Builder = Callable[[Tenant, Filters, dict, date], Table]
+# Every table of the monitoring pages; those of the needs and households are a bureau's.
+TABLES: dict[str, Builder] = {
+    "funnel": funnel,
+    "contracts": contracts,
+    "staffing": staffing,
+    "referrals": referrals,
+}
+BUREAU_TABLES: dict[str, Builder] = {
+    "providers": providers,
+    "unmet": unmet,
+    "unmet_areas": unmet_areas,
+    "unmet_needs": unmet_needs,
+    "reviews": reviews,
+}
+
+
+def tables_for(viewer: Tenant) -> dict[str, Builder]:
+    return {**TABLES, **(BUREAU_TABLES if viewer.type is TenantType.bureau else {})}
+
+
+def as_file(kind: str, name: str, table: Table) -> bytes:
+    headers, rows = table
+    return _csv(headers, rows) if kind == "csv" else _xlsx(headers, rows, name)
+
+
+def _csv(headers: list[str], rows: Iterable[list]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(headers)
+    writer.writerows(rows)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+
+def _xlsx(headers: list[str], rows: Iterable[list], title: str) -> bytes:
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title)
+    sheet.append(headers)
+    for row in rows:
+        sheet.append([float(v) if isinstance(v, Decimal) else v for v in row])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
