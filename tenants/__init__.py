@@ -13,6 +13,7 @@ def register_portals(app: Flask) -> None:
     from tenants.households.views import portal as households
     from tenants.labels import register_labels
     from tenants.matching.views import portal as matching
+    from tenants.monitoring.exports import register_exports
     from tenants.monitoring.views import portal as monitoring
     from tenants.notifications.views import portal as notifications
     from tenants.notifications.views import unread_notifications
@@ -53,4 +54,5 @@ def register_portals(app: Flask) -> None:
         for kind in portal.tenant_types
     }
     register_labels(app)
+    register_exports(app)
     app.jinja_env.globals["unread_notifications"] = unread_notifications

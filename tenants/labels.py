@@ -7,6 +7,7 @@ from flask_login import current_user
 from aidbridge.accounts.models import Role, TenantStatus, TenantType
 from aidbridge.accounts.permissions import Permission, can
 from aidbridge.contracts.models import ContractStatus, FundingSource, ItemStatus, ServiceUnit
+from aidbridge.exports.models import ExportStatus
 from aidbridge.households.models import ImportMode, ImportStatus, ItemKind, trace_text
 from aidbridge.i18n import translate
 from aidbridge.matching.models import Reason, RunMode, RunStatus
@@ -242,6 +243,25 @@ IMPORT_STATUS = {
     ImportStatus.failed: _l("Failed, nothing imported"),
 }
 
+EXPORT_STATUS = {
+    ExportStatus.queued: _l("Waiting"),
+    ExportStatus.running: _l("Being prepared"),
+    ExportStatus.ready: _l("Ready"),
+    ExportStatus.failed: _l("Failed, nothing kept"),
+}
+# The tables an export may be of, by the name its builder is registered under.
+EXPORT_TABLE = {
+    "monitoring.funnel": _l("Referral funnel"),
+    "monitoring.contracts": _l("Active contracts"),
+    "monitoring.staffing": _l("Social-work post shares"),
+    "monitoring.referrals": _l("Referrals behind the figures"),
+    "monitoring.providers": _l("Providers side by side"),
+    "monitoring.unmet": _l("Unmet needs: what to buy next"),
+    "monitoring.unmet_areas": _l("Unmet needs by community"),
+    "monitoring.unmet_needs": _l("Unmet needs, one by one"),
+    "monitoring.reviews": _l("Reviews due and overdue by street"),
+}
+
 WEEKDAY = {
     "MO": _l("Mon"),
     "TU": _l("Tue"),
@@ -431,6 +451,8 @@ def register_labels(app) -> None:
         CHANGE=CHANGE,
         IMPORT_MODE=IMPORT_MODE,
         IMPORT_STATUS=IMPORT_STATUS,
+        EXPORT_STATUS=EXPORT_STATUS,
+        EXPORT_TABLE=EXPORT_TABLE,
         SERVICE_UNIT=SERVICE_UNIT,
         ITEM_STATUS=ITEM_STATUS,
         FUNDING_SOURCE=FUNDING_SOURCE,

@@ -34,6 +34,7 @@ from aidbridge.clock import utcnow
 from aidbridge.contracts import service as contracts
 from aidbridge.contracts.models import Contract, Delivery, ItemStatus, PurchaseItem
 from aidbridge.contracts.schemas import ContractInputSchema, PurchaseItemInputSchema
+from aidbridge.exports.models import Export, ExportStatus
 from aidbridge.extensions import db
 from aidbridge.households import cases
 from aidbridge.households.models import (
@@ -151,6 +152,19 @@ def foreign(db):
         },
     )
     db.session.add(household_import)
+    # A's prepared export, its file ready to download.
+    prepared = Export(
+        tenant_id=bureau.id,
+        table="monitoring.referrals",
+        format="csv",
+        args={},
+        locale="zh",
+        status=ExportStatus.ready,
+        file_name=f"{MARK}.csv",
+        rows=1,
+        content=f"{MARK}\n".encode(),
+    )
+    db.session.add(prepared)
     db.session.commit()
     return {
         "tenant": tenant,
@@ -170,6 +184,7 @@ def foreign(db):
             Referral: referral,
             Notification: notification,
             HouseholdImport: household_import,
+            Export: prepared,
             # Public policy, shared on purpose: A's jurisdiction's pack.
             PolicyPackVersion: db.session.scalar(
                 select(PolicyPackVersion).where(PolicyPackVersion.jurisdiction == "changjiang")
@@ -200,6 +215,7 @@ def foreign(db):
             db.session.scalar(select(func.count(Need.id))),
             notification.read_at,
             household_import.status,
+            db.session.scalar(select(func.count(Export.id))),
             grant.ended_at,
             db.session.scalar(select(func.count(CaseGrant.id))),
             # What the contract and roster routes change.
@@ -312,6 +328,15 @@ def _run(bureau) -> MatchingRun:
     return run
 
 
+def _export(tenant: Tenant) -> Export:
+    export = Export(
+        tenant_id=tenant.id, table="monitoring.funnel", format="csv", args={}, locale="zh"
+    )
+    db.session.add(export)
+    db.session.flush()
+    return export
+
+
 def _own_objects(viewer: User) -> dict:
     """B's own objects, for the arguments of a URL that are not A's. (Any tenant may
     hold a household, a contract or a roster here: the routes refuse those whose type
@@ -323,7 +348,7 @@ def _own_objects(viewer: User) -> dict:
         own
         | _household(tenant, "320613001001")
         | _contract(tenant, provider)
-        | {Post: make_post(tenant), MatchingRun: _run(tenant)}
+        | {Post: make_post(tenant), MatchingRun: _run(tenant), Export: _export(tenant)}
     )
 
 

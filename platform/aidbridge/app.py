@@ -38,6 +38,7 @@ CONTEXTS = (
     "referrals",
     "matching",
     "monitoring",
+    "exports",
 )
 
 

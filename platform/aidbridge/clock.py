@@ -19,6 +19,11 @@ def local_today() -> date:
     return datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
 
 
+def local_day(moment: datetime) -> date:
+    """The date a UTC ``moment`` falls on where the platform's users are."""
+    return moment.astimezone(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+
+
 def add_months(day: date, months: int) -> date:
     """The same day ``months`` later, or the month's last day (31 Aug + 6 → 28/29 Feb)."""
     index = day.month - 1 + months

@@ -14,11 +14,16 @@ from flask_babel import format_datetime
 from openpyxl import Workbook
 
 from aidbridge.accounts.models import Tenant, TenantType
+from aidbridge.clock import local_day
+from aidbridge.exports.models import Export
+from aidbridge.exports.service import register_builder
 from aidbridge.extensions import db
 from aidbridge.households.service import reviews_by_street
 from aidbridge.money import fen_to_yuan
 from aidbridge.monitoring import service
+from aidbridge.monitoring.schemas import MonitoringPageQuery
 from aidbridge.monitoring.service import Filters
+from aidbridge.pagination import count_rows
 from aidbridge.referrals.models import CaseOutcome, DeclineReason, ReferralStatus
 from tenants.labels import (
     CASE_OUTCOME,
@@ -155,7 +160,6 @@ def unmet_needs(viewer: Tenant, filters: Filters, args: dict, today: date) -> Ta
         _("Days open"),
         _("Why unmatched"),
     ]
-    query = service.unmet_needs_listed(viewer, filters, today, args.get("urgency"))
     return headers, (
         [
             n.need_id,
@@ -167,7 +171,7 @@ def unmet_needs(viewer: Tenant, filters: Filters, args: dict, today: date) -> Ta
             n.age,
             _why(n.reason),
         ]
-        for n in db.session.execute(query)
+        for n in db.session.execute(_unmet_listed(viewer, filters, args, today))
     )
 
 
@@ -193,7 +197,6 @@ def referrals(viewer: Tenant, filters: Filters, args: dict, today: date) -> Tabl
         _("Reason or outcome"),
         _("Satisfaction"),
     ]
-    query = service.referrals_behind(viewer, filters, args)
     return headers, (
         [
             r.id,
@@ -208,8 +211,20 @@ def referrals(viewer: Tenant, filters: Filters, args: dict, today: date) -> Tabl
             _ended(r),
             r.satisfaction or "",
         ]
-        for r in db.session.execute(query)
+        for r in db.session.execute(_referrals_behind(viewer, filters, args, today))
     )
+
+
+def _referrals_behind(viewer: Tenant, filters: Filters, args: dict, today: date):
+    return service.referrals_behind(viewer, filters, args)
+
+
+def _unmet_listed(viewer: Tenant, filters: Filters, args: dict, today: date):
+    return service.unmet_needs_listed(viewer, filters, today, args.get("urgency"))
+
+
+# The tables that list rows one by one, by their query: a long one goes through the queue.
+LISTS = {"referrals": _referrals_behind, "unmet_needs": _unmet_listed}
 
 
 def _why(reason) -> str:
@@ -243,9 +258,58 @@ def tables_for(viewer: Tenant) -> dict[str, Builder]:
     return {**TABLES, **(BUREAU_TABLES if viewer.type is TenantType.bureau else {})}
 
 
-def as_file(kind: str, name: str, table: Table) -> bytes:
+def length(name: str, viewer: Tenant, filters: Filters, args: dict, today: date) -> int:
+    """How many rows the table ``name`` has (a list's count; a summary is short)."""
+    if name not in LISTS:
+        return 0
+    return count_rows(LISTS[name](viewer, filters, args, today))
+
+
+def as_file(kind: str, name: str, table: Table) -> tuple[int, bytes]:
+    """(how many rows, the file)."""
     headers, rows = table
-    return _csv(headers, rows) if kind == "csv" else _xlsx(headers, rows, name)
+    counted = _Counted(rows)
+    content = _csv(headers, counted) if kind == "csv" else _xlsx(headers, counted, name)
+    return counted.n, content
+
+
+def file_name(name: str, filters: Filters, kind: str) -> str:
+    return f"{name}-{filters.since}-{filters.until}.{kind}"
+
+
+class _Counted:
+    """The rows, counted as they are written."""
+
+    def __init__(self, rows: Iterable[list]):
+        self.rows, self.n = rows, 0
+
+    def __iter__(self):
+        for row in self.rows:
+            self.n += 1
+            yield row
+
+
+def build_queued(export: Export) -> tuple[str, int, bytes]:
+    """A queued export of a monitoring table, as the page that asked for it would have
+    built it: for its tenant, with its query string, as of the day it was asked."""
+    viewer = db.session.get(Tenant, export.tenant_id)
+    today = local_day(export.created_at)
+    args = MonitoringPageQuery().load(export.args)
+    filters = service.filters_of(args, today)
+    name = export.table.removeprefix(PREFIX)
+    rows, content = as_file(
+        export.format, name, tables_for(viewer)[name](viewer, filters, args, today)
+    )
+    return file_name(name, filters, export.format), rows, content
+
+
+PREFIX = "monitoring."
+
+
+def register_exports(app) -> None:
+    """Let the core's export job build the monitoring tables."""
+    for name in (*TABLES, *BUREAU_TABLES):
+        register_builder(app, PREFIX + name, build_queued)
 
 
 def _csv(headers: list[str], rows: Iterable[list]) -> bytes:

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, replace
 
-from flask import Response, abort, render_template, request, url_for
+from flask import Response, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_login import current_user
 from marshmallow import ValidationError
 
@@ -15,6 +16,8 @@ from aidbridge.accounts.permissions import Permission
 from aidbridge.clock import local_today
 from aidbridge.contracts.api import CONTRACT
 from aidbridge.errors import ServiceError
+from aidbridge.exports import service as export_service
+from aidbridge.exports.models import Export, ExportStatus
 from aidbridge.households.service import reviews_by_street
 from aidbridge.monitoring import service
 from aidbridge.monitoring.schemas import MonitoringPageQuery
@@ -22,9 +25,10 @@ from aidbridge.pagination import page_of_rows
 from aidbridge.referrals.models import CaseOutcome, DeclineReason, ReferralStatus
 from aidbridge.tenancy import SharedLookup, url_objects
 from aidbridge.vocab import NeedDimension, Urgency
+from tenants.forms import ConfirmForm
 from tenants.labels import CASE_OUTCOME, DECLINE_REASON, REFERRAL_STATUS
 from tenants.monitoring import exports
-from tenants.portal import make_portal, requires
+from tenants.portal import make_portal, require_confirmed, requires
 
 portal = make_portal(
     "monitoring", {TenantType.bureau, TenantType.charity, TenantType.agency}, "/monitoring", False
@@ -32,6 +36,8 @@ portal = make_portal(
 
 
 PAGE_SIZE = 50
+# An export's own arguments (and its form's token), beside the filters of its table.
+EXPORT_ARGS = ("table", "format", "csrf_token")
 CHART_ROWS = 15  # communities drawn in the unmet needs' chart (the table lists them all)
 # What narrows the referrals behind a figure, beside the measures' filters.
 NARROWERS = ("status", "taken_on", "decline_reason", "outcome")
@@ -47,10 +53,15 @@ def _readers_only():
     """Those who read the measures of purchased services."""
 
 
-def _query(today):
-    """The query string: (the measures' filters, the rest of it — which referrals or
-    needs a list shows, the page —, errors by field). An export's own arguments aside."""
-    raw = {k: v for k, v in request.args.items() if v != "" and k not in EXPORT_ARGS}
+def _raw_args(source) -> dict[str, str]:
+    """The filters as given (an export's own arguments, and the form's token, aside)."""
+    return {k: v for k, v in source.items() if v != "" and k not in EXPORT_ARGS}
+
+
+def _query(today, source=None):
+    """The query string (or a form carrying it): (the measures' filters, the rest of it —
+    which referrals or needs a list shows, the page —, errors by field)."""
+    raw = _raw_args(request.args if source is None else source)
     try:
         args, errors = MonitoringPageQuery().load(raw), {}
     except ValidationError as exc:
@@ -232,22 +243,76 @@ def contract_report(contract):
 
 # --- exports ---------------------------------------------------------------------------------
 
-EXPORT_ARGS = ("table", "format")
-
 
 @portal.get("/export")
 def export():
-    """A table of the monitoring pages, with their filters, as CSV or XLSX."""
+    """A table of the monitoring pages, with their filters, as CSV or XLSX. A list longer
+    than MONITORING_EXPORT_INLINE_ROWS is prepared by the queue: the page asks first."""
     today = local_today()
     filters, args, errors = _query(today)
-    tables = exports.tables_for(current_user.tenant)
-    name, kind = request.args.get("table"), request.args.get("format", "csv")
-    if errors or name not in tables or kind not in exports.FORMATS:
+    viewer = current_user.tenant
+    name, kind = _table_asked(request.args, viewer, errors)
+    rows = exports.length(name, viewer, filters, args, today)
+    if rows > current_app.config["MONITORING_EXPORT_INLINE_ROWS"]:
+        return render_template(
+            "monitoring/export_queue.html",
+            table=name,
+            kind=kind,
+            rows=rows,
+            asked=_raw_args(request.args),
+            filters=filters,
+            confirm=ConfirmForm(),
+        )
+    _rows, content = exports.as_file(
+        kind, name, exports.tables_for(viewer)[name](viewer, filters, args, today)
+    )
+    return _download(exports.file_name(name, filters, kind), kind, content)
+
+
+@portal.post("/exports")
+def queue_export():
+    """Prepare a long export on the queue; its page says when it is ready."""
+    require_confirmed()
+    _filters, _args, errors = _query(local_today(), request.form)
+    name, kind = _table_asked(request.form, current_user.tenant, errors)
+    prepared = export_service.request_export(
+        current_user, exports.PREFIX + name, kind, _raw_args(request.form), str(get_locale())
+    )
+    return redirect(url_for("monitoring.prepared", export_id=prepared.id))
+
+
+@portal.get("/exports")
+def prepared_exports():
+    """The organisation's latest prepared exports, to download again while kept."""
+    return render_template("monitoring/exports.html", prepared=export_service.recent())
+
+
+@portal.get("/exports/<int:export_id>")
+@url_objects(export_id=Export)
+def prepared(export):
+    """A prepared export: refreshing itself while it is built, then its file."""
+    return render_template("monitoring/export.html", export=export)
+
+
+@portal.get("/exports/<int:export_id>/file")
+@url_objects(export_id=Export)
+def prepared_file(export):
+    if export.status is not ExportStatus.ready:
         abort(404)
-    table = tables[name](current_user.tenant, filters, args, today)
-    filename = f"{name}-{filters.since}-{filters.until}.{kind}"
+    return _download(export.file_name, export.format, export.content)
+
+
+def _table_asked(source, viewer, errors) -> tuple[str, str]:
+    """The table and format asked for: one the viewer may export, or a 404."""
+    name, kind = source.get("table"), source.get("format", "csv")
+    if errors or name not in exports.tables_for(viewer) or kind not in exports.FORMATS:
+        abort(404)
+    return name, kind
+
+
+def _download(filename: str, kind: str, content: bytes) -> Response:
     return Response(
-        exports.as_file(kind, name, table),
+        content,
         mimetype=exports.FORMATS[kind],
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

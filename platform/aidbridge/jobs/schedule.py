@@ -24,4 +24,7 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic("referrals.expire_offers", interval=HOUR // 12),
     # Notifications by e-mail, when SMTP is configured: within a minute of being made.
     Periodic("notifications.send_emails", interval=60),
+    # Exports whose worker ended are failed after EXPORT_STALLED_AFTER; those older than
+    # EXPORTS_KEPT_DAYS are deleted with their files.
+    Periodic("exports.maintain", interval=HOUR // 4),
 )
