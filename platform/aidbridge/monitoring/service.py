@@ -397,11 +397,13 @@ def unmet_needs(bureau: Tenant, filters: Filters, today: date) -> list[dict]:
     found = []
     for group in groups.values():
         days = group.pop("days")
+        reasons = sorted(group.pop("reasons").items(), key=lambda r: (-r[1], r[0]))
         found.append(
             {
                 **group,
                 "street_name": names.get(group["street_code"], group["street_code"]),
                 "mean_age_days": _round(Decimal(days) / group["needs"], "0.1"),
+                "reasons": dict(reasons),  # the most needs first
             }
         )
     return sorted(found, key=lambda g: (URGENCY_RANK[g["urgency"]], -g["needs"], g["street_code"]))
