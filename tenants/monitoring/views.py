@@ -128,21 +128,22 @@ def referrals():
     """The referrals behind a figure of the dashboard: the same filters, narrowed to a
     status, those taken on, a decline reason or an outcome; each links to its page."""
     filters, args, errors = _query(local_today())
-    page = args.get("page", 1)
     query = service.referrals_behind(current_user.tenant, filters, args)
-    rows, total = page_of_rows(query, page, PAGE_SIZE)
     return _page(
         "monitoring/referrals.html",
         filters,
         errors,
-        rows=rows,
-        total=total,
-        page=page,
-        page_size=PAGE_SIZE,
+        **_listed(query, args.get("page", 1)),
         narrowed={k: args[k] for k in NARROWERS if args.get(k)},
         keep=_kept(("provider_id", "contract_id", *NARROWERS), errors),
         names=service.filter_names(current_user.tenant, filters),
     )
+
+
+def _listed(query, page: int) -> dict:
+    """A page of a list's rows, with what the pager needs."""
+    rows, total = page_of_rows(query, page, PAGE_SIZE)
+    return {"rows": rows, "total": total, "page": page, "page_size": PAGE_SIZE}
 
 
 def _kept(names, errors) -> dict:
@@ -160,18 +161,13 @@ def unmet():
         abort(404)  # the needs are the bureau's
     today = local_today()
     filters, args, errors = _query(today)
-    page = args.get("page", 1)
     listed = service.unmet_needs_listed(viewer, filters, today, args.get("urgency"))
-    rows, total = page_of_rows(listed, page, PAGE_SIZE)
     communities = service.unmet_by_community(viewer, filters, today)
     return _page(
         "monitoring/unmet.html",
         filters,
         errors,
-        rows=rows,
-        total=total,
-        page=page,
-        page_size=PAGE_SIZE,
+        **_listed(listed, args.get("page", 1)),
         communities=communities,
         chart=[(c["area_name"], c["needs"], None) for c in communities[:CHART_ROWS]],
         names=service.filter_names(viewer, filters),

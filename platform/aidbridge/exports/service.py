@@ -16,7 +16,7 @@ from aidbridge.accounts.models import User
 from aidbridge.clock import utcnow
 from aidbridge.exports.models import Export, ExportStatus
 from aidbridge.extensions import db
-from aidbridge.jobs import enqueue
+from aidbridge.jobs import claim, enqueue
 
 JOB = "exports.build"
 Builder = Callable[[Export], tuple[str, int, bytes]]
@@ -57,15 +57,9 @@ def request_export(user: User, table: str, kind: str, args: dict, locale: str) -
 
 def build(export_id: int) -> ExportStatus | None:
     """Build a queued export (in its tenant's scope). Building it again does nothing."""
-    claimed = db.session.execute(
-        update(Export)
-        .where(Export.id == export_id, Export.status == ExportStatus.queued)
-        .values(status=ExportStatus.running, started_at=utcnow())
-    )
-    if claimed.rowcount != 1:
+    export = claim(Export, export_id, ExportStatus.queued, ExportStatus.running)
+    if export is None:
         return None
-    db.session.commit()
-    export = db.session.get(Export, export_id)
     try:
         with force_locale(export.locale):
             name, rows, content = builders()[export.table](export)

@@ -35,7 +35,7 @@ from flask import current_app
 from marshmallow import ValidationError
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from aidbridge import personal_data
@@ -49,7 +49,7 @@ from aidbridge.households import service
 from aidbridge.households.models import Household, HouseholdImport, ImportMode, ImportStatus
 from aidbridge.households.schemas import RegistrationSchema
 from aidbridge.i18n import N_
-from aidbridge.jobs import enqueue
+from aidbridge.jobs import claim, enqueue
 from aidbridge.resident_id import check_character
 from aidbridge.schemas import CONTROL_CHARACTERS, flatten_messages
 from aidbridge.vocab import (
@@ -692,15 +692,9 @@ def submit(tenant: Tenant, user: User, raw: bytes, file_name: str, mode: ImportM
 
 def run(import_id: int) -> ImportStatus | None:
     """Run a queued import (in its tenant's scope). Running it again does nothing."""
-    claimed = db.session.execute(
-        update(HouseholdImport)
-        .where(HouseholdImport.id == import_id, HouseholdImport.status == ImportStatus.queued)
-        .values(status=ImportStatus.running, started_at=utcnow())
-    )
-    if claimed.rowcount != 1:
+    record = claim(HouseholdImport, import_id, ImportStatus.queued, ImportStatus.running)
+    if record is None:
         return None
-    db.session.commit()
-    record = db.session.get(HouseholdImport, import_id)
     try:
         status, report = _import(record)
     except Exception:

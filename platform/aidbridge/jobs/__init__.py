@@ -79,3 +79,24 @@ def check_scope(name: str, tenant_id: int | None) -> None:
         raise ValueError(f"unknown job {name!r}")
     if tenant_id is None and not JOBS[name].platform_wide:
         raise ValueError(f"job {name!r} runs for a tenant: pass tenant_id")
+
+
+def claim(model, row_id: int, queued, running):
+    """Claim the queued row ``row_id`` of ``model`` for this job: mark it ``running``
+    with its start (a guarded update, so of a job run twice only one claims it) and
+    commit, so the row says so while the job works. Returns the row, or None when it
+    was not queued."""
+    from sqlalchemy import update
+
+    from aidbridge.clock import utcnow
+    from aidbridge.extensions import db
+
+    claimed = db.session.execute(
+        update(model)
+        .where(model.id == row_id, model.status == queued)
+        .values(status=running, started_at=utcnow())
+    )
+    if claimed.rowcount != 1:
+        return None
+    db.session.commit()
+    return db.session.get(model, row_id)

@@ -37,7 +37,7 @@ from aidbridge.contracts.models import Contract, ContractItem, ContractStatus
 from aidbridge.errors import Conflict, InvalidInput
 from aidbridge.extensions import db
 from aidbridge.i18n import N_
-from aidbridge.jobs import enqueue
+from aidbridge.jobs import claim, enqueue
 from aidbridge.matching import candidates as loader
 from aidbridge.matching import explain
 from aidbridge.matching.candidates import Candidates, Hypothetical, Scenario, Scope
@@ -151,15 +151,9 @@ def _open_run(area_code: str):
 
 def execute(run_id: int) -> RunStatus | None:
     """Run a queued run, in its bureau's scope. Running it again does nothing."""
-    claimed = db.session.execute(
-        update(MatchingRun)
-        .where(MatchingRun.id == run_id, MatchingRun.status == RunStatus.queued)
-        .values(status=RunStatus.running, started_at=utcnow())
-    )
-    if claimed.rowcount != 1:
+    run = claim(MatchingRun, run_id, RunStatus.queued, RunStatus.running)
+    if run is None:
         return None
-    db.session.commit()
-    run = db.session.get(MatchingRun, run_id)
     try:
         _match(run, Scope(_bureau(run), run.area, local_today()))
         run.status = RunStatus.succeeded
