@@ -7,7 +7,8 @@ households with members, assessed needs, providers, services, contracts) sized t
 most, the rest ended: completed, closed, declined, expired, revoked — and 1,000,000
 service records on the referrals taken on. Then it times the dashboard's measures as
 the page calls them (``monitoring.service``: the referral funnel, the providers side by
-side, the unmet needs, the active contracts' drawdown) for 20 filter sets (a month, a
+side, the unmet needs, the active contracts' drawdown, the providers' post shares with
+their trend; the reviews by street) for 20 filter sets (a month, a
 quarter, the year; all needs or one dimension; the jurisdiction or one street) and
 prints each query's time and the dashboard's total at the median and 95th percentile.
 
@@ -128,6 +129,17 @@ def add_referrals_and_records(url: str) -> None:
                 """
             )
         )
+        # Each referral's first day of service, as recording a service keeps it.
+        conn.execute(
+            sa.text(
+                """
+                UPDATE referral SET first_served_on = first.served_on
+                FROM (SELECT referral_id, min(served_on) AS served_on FROM service_record
+                      GROUP BY referral_id) AS first
+                WHERE first.referral_id = referral.id
+                """
+            )
+        )
     with (
         app.app_context(),
         db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn,
@@ -155,6 +167,7 @@ def measure(url: str) -> None:
     app = make_app(url)
     from aidbridge.accounts.models import Tenant
     from aidbridge.extensions import db
+    from aidbridge.households.service import reviews_by_street
     from aidbridge.monitoring import service
     from aidbridge.tenancy import tenant_context
     from aidbridge.vocab import NeedDimension
@@ -182,6 +195,8 @@ def measure(url: str) -> None:
                 ("providers", lambda f=filters: service.provider_scorecards(bureau, f)),
                 ("unmet needs", lambda f=filters: service.unmet_needs(bureau, f, today)),
                 ("contracts", lambda: service.drawdowns(bureau, today)),
+                ("post shares", lambda: service.staffing(bureau, today)),
+                ("reviews", lambda: reviews_by_street(today)),
             ):
                 clock = time.perf_counter()
                 call()

@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from monitoring_data import NOVEMBER
-from monitoring_data import november as november_referrals
 
 from aidbridge.clock import local_today
+from aidbridge.extensions import db
 from aidbridge.monitoring.service import (
     Filters,
     contract_measures,
@@ -19,9 +18,14 @@ from aidbridge.monitoring.service import (
     staffing,
     unmet_needs,
 )
+from aidbridge.referrals import service as referrals
+from aidbridge.referrals.models import RecordKind
+from aidbridge.tenancy import tenant_context
 from aidbridge.workforce import service as workforce
 
 from matching_data import assessed, contract_funding, funded, published
+from monitoring_data import NOVEMBER
+from monitoring_data import november as november_referrals
 from rosters import make_roster
 
 
@@ -153,3 +157,20 @@ def test_providers_side_by_side(bureau, agency, november):
     assert card["acceptance_rate"] == Decimal("0.6000")
     assert card["completion_rate"] == Decimal("1.0000")
     assert card["satisfaction"] == Decimal("4.00")
+
+
+def test_the_first_day_of_service_is_the_earliest_record_whatever_their_order(
+    bureau, november, social_worker
+):
+    taken_on = november[2]  # R3: taken on at 19:00 on 2 Nov in Nantong, nothing recorded
+    written = datetime(2026, 11, 7, 4, 0, tzinfo=UTC)
+    with tenant_context(bureau.id):
+        for day in (date(2026, 11, 6), date(2026, 11, 3), date(2026, 11, 5)):
+            record = {"kind": RecordKind.visit, "served_on": day, "units": 1,
+                      "worker_id": social_worker.id}  # fmt: skip
+            referrals.record_service(taken_on, record, social_worker, written)
+        db.session.commit()
+    assert taken_on.first_served_on == date(2026, 11, 3)
+    # R1 2 days, R2 0, R3 1 (2 Nov → 3 Nov): median 1, p90 2.
+    found = referral_measures(bureau, NOVEMBER)["days_to_first_service"]
+    assert found == {"median": Decimal("1.0"), "p90": Decimal("2.0")}

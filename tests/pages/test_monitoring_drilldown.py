@@ -9,12 +9,12 @@ import html
 import re
 
 import pytest
-from monitoring_data import november
 
 from aidbridge.accounts.models import Role
 
 from factories import make_tenant, make_user, sign_in
 from matching_data import assessed
+from monitoring_data import november
 from page_forms import section, text
 
 PERIOD = "since=2026-11-01&until=2026-11-30"

@@ -9,7 +9,6 @@ from datetime import timedelta
 from io import BytesIO
 
 import pytest
-from monitoring_data import november
 from openpyxl import load_workbook
 from sqlalchemy import select
 
@@ -18,6 +17,7 @@ from aidbridge.exports import service as exports
 from aidbridge.exports.models import Export, ExportStatus
 from aidbridge.extensions import db
 
+from monitoring_data import november
 from page_forms import form_values, section, text
 
 PERIOD = "since=2026-11-01&until=2026-11-30"

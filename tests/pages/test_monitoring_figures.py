@@ -20,8 +20,6 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from monitoring_data import november
-
 from aidbridge.clock import local_today
 from aidbridge.contracts import service as contracts
 from aidbridge.extensions import db
@@ -30,6 +28,7 @@ from aidbridge.workforce.service import take_snapshots
 
 from factories import household_data, register_household
 from matching_data import contract_funding
+from monitoring_data import november
 from page_forms import section
 
 BAR = re.compile(r"<text[^>]*>([^<]*)</text>\s*<rect[^>]*></rect>\s*<text[^>]*>(\d+)</text>")

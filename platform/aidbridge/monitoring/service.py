@@ -36,7 +36,6 @@ from aidbridge.referrals.models import (
     DeclineReason,
     Referral,
     ReferralStatus,
-    ServiceRecord,
 )
 from aidbridge.tenancy import all_tenants
 from aidbridge.vocab import Severity, Urgency
@@ -90,39 +89,47 @@ def referral_measures(viewer: Tenant, filters: Filters) -> dict:
 
 def _referral_measures(viewer: Tenant, filters: Filters) -> dict:
     scope = _referrals(viewer, filters).subquery()
-    status = scope.c.status
-    counts = db.session.execute(
-        select(
-            func.count(),
-            *(func.count(case((status == s, 1))) for s in ReferralStatus),
-            func.count(case((scope.c.outcome.is_not(None), 1))),
-            func.avg(cast(scope.c.satisfaction, Float)),
-            func.count(scope.c.satisfaction),
-        )
-    ).one()
-    offered, *by_status, with_outcome, satisfaction, rated = counts
-    by_status = dict(zip(ReferralStatus, by_status, strict=True))
+    status, reason, outcome = scope.c.status, scope.c.decline_reason, scope.c.outcome
+    before = case(SEVERITY_RANK, value=scope.c.severity_before)
+    after = case(SEVERITY_RANK, value=scope.c.severity_after)
+    # One pass over the period's referrals for every count (the percentiles and the
+    # re-referrals need statements of their own).
+    counted = {
+        "offered": func.count(),
+        **{f"status:{s}": func.count(case((status == s, 1))) for s in ReferralStatus},
+        **{f"reason:{r}": func.count(case((reason == r, 1))) for r in DeclineReason},
+        **{f"outcome:{o}": func.count(case((outcome == o, 1))) for o in CaseOutcome},
+        "with_outcome": func.count(outcome),
+        "satisfaction": func.avg(cast(scope.c.satisfaction, Float)),
+        "rated": func.count(scope.c.satisfaction),
+        # Closed cases whose need was re-assessed at closing.
+        "improved": func.count(case((after < before, 1))),
+        "unchanged": func.count(case((after == before, 1))),
+        "worse": func.count(case((after > before, 1))),
+    }
+    found = dict(zip(counted, db.session.execute(select(*counted.values())).one(), strict=True))
+    by_status = {s: found[f"status:{s}"] for s in ReferralStatus}
     took_on = sum(by_status[s] for s in TOOK_ON)
     answered = took_on + by_status[ReferralStatus.declined] + by_status[ReferralStatus.expired]
     closed = by_status[ReferralStatus.completed] + by_status[ReferralStatus.closed_unresolved]
     return {
-        "offered": offered,
+        "offered": found["offered"],
         "by_status": {str(s): n for s, n in by_status.items()},
         "took_on": took_on,
-        "declined_by_reason": _grouped(scope, scope.c.decline_reason, DeclineReason),
-        "outcomes": _grouped(scope, scope.c.outcome, CaseOutcome),
+        "declined_by_reason": {str(r): found[f"reason:{r}"] for r in DeclineReason},
+        "outcomes": {str(o): found[f"outcome:{o}"] for o in CaseOutcome},
         "acceptance_rate": _share(took_on, answered),
         "completion_rate": _share(by_status[ReferralStatus.completed], closed),
-        "loop_closure_rate": _share(with_outcome, took_on),
+        "loop_closure_rate": _share(found["with_outcome"], took_on),
         "hours_to_accept": _percentiles(
             select(_seconds(scope.c.answered_at, scope.c.offered_at) / 3600).where(
                 status.in_(TOOK_ON)
             )
         ),
         "days_to_first_service": _percentiles(_days_to_first_service(scope)),
-        "satisfaction": _round(satisfaction, "0.01") if rated else None,
-        "rated": rated,
-        "severity": _severity_change(scope),
+        "satisfaction": _round(found["satisfaction"], "0.01") if found["rated"] else None,
+        "rated": found["rated"],
+        "severity": {k: found[k] for k in ("improved", "unchanged", "worse")},
         "re_referral_rate": _re_referral_rate(scope),
     }
 
@@ -153,45 +160,12 @@ def _referrals(viewer: Tenant, f: Filters):
     return query
 
 
-def _grouped(scope, column, enum) -> dict[str, int]:
-    rows = dict(
-        db.session.execute(
-            select(column, func.count()).where(column.is_not(None)).group_by(column)
-        ).all()
-    )
-    return {str(member): rows.get(member, 0) for member in enum}
-
-
 def _days_to_first_service(scope):
     """Whole days from the day a referral was taken on, where the users are, to the day of
-    its first service: a record is dated, not timed, so a visit the same day is 0."""
-    first = (
-        select(
-            ServiceRecord.referral_id.label("referral_id"),
-            func.min(ServiceRecord.served_on).label("served_on"),
-        )
-        .group_by(ServiceRecord.referral_id)
-        .subquery()
-    )
-    return (
-        select(_days_between(first.c.served_on, _local_day(scope.c.answered_at)))
-        .select_from(scope)
-        .join(first, first.c.referral_id == scope.c.id)
-    )
-
-
-def _severity_change(scope) -> dict[str, int]:
-    """Closed cases whose need was re-assessed at closing: improved, unchanged, worse."""
-    before = case(SEVERITY_RANK, value=scope.c.severity_before)
-    after = case(SEVERITY_RANK, value=scope.c.severity_after)
-    improved, same, worse = db.session.execute(
-        select(
-            func.count(case((after < before, 1))),
-            func.count(case((after == before, 1))),
-            func.count(case((after > before, 1))),
-        ).where(scope.c.severity_after.is_not(None))
-    ).one()
-    return {"improved": improved, "unchanged": same, "worse": worse}
+    its first service (kept on the referral): a record is dated, not timed, so a visit
+    the same day is 0."""
+    first = scope.c.first_served_on
+    return select(_days_between(first, _local_day(scope.c.answered_at))).where(first.is_not(None))
 
 
 def _re_referral_rate(scope) -> Decimal | None:

@@ -166,6 +166,9 @@ class Referral(TenantOwned, Timestamped, db.Model):
         enum_column(DeclineReason, "decline_reason", length=20)
     )
     decline_note: Mapped[str] = mapped_column(Text, default="")
+    # The day of the first service recorded (the earliest record's), kept for the
+    # monitoring measures so that they need not read every record.
+    first_served_on: Mapped[date | None]
     # The case's end: how it went, the household's satisfaction (1–5, when it gave one),
     # and the need's severity re-assessed at closing beside the one it had when served.
     closed_at: Mapped[datetime | None]

@@ -6,11 +6,11 @@ bureau's tenant scope would hide the service)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import case, select, update
+from sqlalchemy import case, or_, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from aidbridge.accounts.models import Tenant, TenantType, User
@@ -433,6 +433,7 @@ def record_service(referral: Referral, data: dict, actor: User, now: datetime) -
         recorded_at=now,
     )
     db.session.add(record)
+    _keep_first_served(referral, served_on)
     if referral.status is ReferralStatus.accepted:
         _move(referral, ReferralStatus.in_service, actor, now)
     db.session.flush()
@@ -442,6 +443,21 @@ def record_service(referral: Referral, data: dict, actor: User, now: datetime) -
                "served_on": served_on.isoformat(), "delivery": record.delivery_id},
     )  # fmt: skip
     return record
+
+
+def _keep_first_served(referral: Referral, served_on: date) -> None:
+    """The referral's first day of service is the earliest of its records', whatever
+    order they are written in: one statement, so two records at once keep the earlier."""
+    first = Referral.first_served_on
+    db.session.execute(
+        update(Referral)
+        .where(Referral.id == referral.id)
+        .values(
+            first_served_on=case((or_(first.is_(None), first > served_on), served_on), else_=first)
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(referral, ["first_served_on"])
 
 
 def close(referral: Referral, data: dict, actor: User, now: datetime) -> Referral:

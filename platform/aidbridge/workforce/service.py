@@ -283,18 +283,24 @@ def blocked_providers(pool: str, provider_ids: Iterable[int], on: date) -> set[i
     rule = social_work_rule(pool, on, field=None)
     if rule is None or rule.enforcement != "block" or not provider_ids:
         return set()
+    rosters = _rosters_on(provider_ids, on)
+    return {provider for provider, roster in rosters.items() if evaluate(rule, roster, on).blocked}
+
+
+def _rosters_on(provider_ids: Iterable[int], on: date) -> dict[int, list]:
+    """Each provider's posts that count on ``on``, read in one query for all of them."""
+    rosters: dict[int, list] = {provider: [] for provider in provider_ids}
     with all_tenants():
         posts = db.session.execute(
             select(Post.tenant_id, *COUNTED_COLUMNS).where(
-                Post.tenant_id.in_(provider_ids),
+                Post.tenant_id.in_(rosters),
                 Post.starts_on <= on,
                 or_(Post.ends_on.is_(None), Post.ends_on >= on),
             )
         ).all()
-    rosters: dict[int, list] = {provider: [] for provider in provider_ids}
     for post in posts:
         rosters[post.tenant_id].append(post)
-    return {provider for provider, roster in rosters.items() if evaluate(rule, roster, on).blocked}
+    return rosters
 
 
 def compliance_changes(provider: Tenant, since: date, until: date) -> list[dict]:
@@ -460,9 +466,13 @@ def find_provider(viewer: Tenant, provider_id: int) -> Tenant | None:
 def providers_overview(bureau: Tenant, on: date) -> list[dict]:
     """Every active provider of the bureau's pool with its compliance on ``on``
     (``{"provider", "compliance"}``): those falling short first, then by name."""
+    providers = db.session.scalars(providers_query(bureau)).all()
+    # The pool's providers follow the bureau's pack: one rule, and one read of the rosters.
+    rule = social_work_rule(bureau.policy_pack, on, "on")
+    rosters = _rosters_on((p.id for p in providers), on)
     rows = [
-        {"provider": provider, "compliance": compliance(provider, on)}
-        for provider in db.session.scalars(providers_query(bureau))
+        {"provider": p, "compliance": evaluate(rule, rosters[p.id], on) if rule else None}
+        for p in providers
     ]
     return sorted(
         rows, key=lambda row: row["compliance"] is not None and row["compliance"].compliant
