@@ -85,7 +85,7 @@ def contracts(viewer: Tenant, filters: Filters, args: dict, today: date) -> Tabl
             m["elapsed_share"],
             m["burn"],
         ]
-        for m in service.drawdowns(viewer, today)
+        for m in service.drawdowns(viewer, today, filters.provider_id)
     )
 
 
@@ -93,7 +93,7 @@ def staffing(viewer: Tenant, filters: Filters, args: dict, today: date) -> Table
     headers = [_("Provider"), _("Rule"), _("Share"), _("Threshold"), _("Compliant")]
     return headers, (
         [r["provider"].name, c.rule, c.share, c.min_share, c.compliant]
-        for r in service.staffing(viewer, today)
+        for r in service.staffing(viewer, today, filters.provider_id)
         if (c := r["compliance"]) is not None
     )
 

@@ -115,9 +115,9 @@ def index():
         errors,
         funnel=funnel,
         charts=_charts(funnel, _links(filters)),
-        contracts=service.drawdowns(viewer, today),
+        contracts=service.drawdowns(viewer, today, filters.provider_id),
         unmet=service.unmet_needs(viewer, filters, today) if bureau else None,
-        staffing=service.staffing(viewer, today),
+        staffing=service.staffing(viewer, today, filters.provider_id),
         scorecards=service.provider_scorecards(viewer, filters) if bureau else None,
         reviews=reviews_by_street(today) if bureau else None,
     )
@@ -192,8 +192,8 @@ def provider(provider):
         provider=provider,
         funnel=funnel,
         charts=_charts(funnel, _links(filters)),
-        contracts=[m for m in service.drawdowns(viewer, today) if m["provider_id"] == provider.id],
-        staffing=[r for r in service.staffing(viewer, today) if r["provider"].id == provider.id],
+        contracts=service.drawdowns(viewer, today, provider.id),
+        staffing=service.staffing(viewer, today, provider.id),
     )
 
 

@@ -12,8 +12,8 @@ import pytest
 
 from aidbridge.accounts.models import Role
 
-from factories import make_tenant, make_user, sign_in
-from matching_data import assessed
+from factories import make_user, sign_in
+from matching_data import assessed, contract_funding
 from monitoring_data import november
 from page_forms import section, text
 
@@ -79,8 +79,10 @@ def test_the_list_behind_a_figure_says_what_it_holds_and_exports(client, worker,
 
 
 def test_a_providers_scorecard_for_the_bureau_and_for_itself(
-    client, worker, month, agency, social_worker
+    client, worker, month, bureau, agency, charity, social_worker
 ):
+    own = contract_funding(bureau, agency, units=10)
+    other = contract_funding(bureau, charity, units=12)
     client.post("/language/en")
     dashboard = client.get(f"/monitoring/?{PERIOD}")
     assert f'href="/monitoring/providers/{agency.id}?' in dashboard.text
@@ -90,17 +92,23 @@ def test_a_providers_scorecard_for_the_bureau_and_for_itself(
     assert "Offered 5 Taken on 3 Acceptance rate 60.0%" in funnel
     assert "Loop closure 66.7%" in funnel
     assert "of 30% NT21-SW-1" in section(card, "staffing")  # no roster in this month
-    # The counts drill down to the provider's referrals only.
+    # The counts drill down to the provider's referrals only, its tables export its own.
     assert f"provider_id={agency.id}" in html.unescape(LINKED.findall(card.text)[0][0])
+    contracts = section(card, "contracts")
+    assert own.number in contracts and other.number not in contracts
+    exported = re.search(
+        r'href="(/monitoring/export\?[^"]*table=contracts[^"]*csv[^"]*)"', card.text
+    )
+    lines = client.get(html.unescape(exported.group(1))).data.decode("utf-8-sig").splitlines()
+    assert len(lines) == 2 and lines[1].startswith(own.number)
 
     sign_in(client, social_worker)
     client.post("/language/en")
     assert client.get(f"/monitoring/providers/{agency.id}?{PERIOD}").status_code == 200
-    other = make_tenant("charity")
-    assert client.get(f"/monitoring/providers/{other.id}").status_code == 404
-    own = client.get(f"/monitoring/referrals?{PERIOD}")
-    assert "Bureau" in section(own, "referrals")
-    assert len(re.findall(r'href="/referrals/\d+"', own.text)) == 5
+    assert client.get(f"/monitoring/providers/{charity.id}").status_code == 404
+    listed = client.get(f"/monitoring/referrals?{PERIOD}")
+    assert "Bureau" in section(listed, "referrals")
+    assert len(re.findall(r'href="/referrals/\d+"', listed.text)) == 5
 
 
 def test_the_unmet_needs_of_an_area_by_community_and_one_by_one(client, worker, bureau):

@@ -433,14 +433,16 @@ def unmet_needs_listed(bureau: Tenant, filters: Filters, today: date, urgency=No
 TREND_MONTHS = 6  # months of each provider's social-work post share shown beside today's
 
 
-def staffing(viewer: Tenant, today: date) -> list[dict]:
+def staffing(viewer: Tenant, today: date, provider_id: int | None = None) -> list[dict]:
     """Each provider's social-work post share against its threshold today (a bureau's
-    pool's providers, short of their share first; a provider: itself), with its monthly
-    record of the last months from the snapshots the daily job keeps."""
+    pool's providers, short of their share first, or the one given; a provider: itself),
+    with its monthly record of the last months from the snapshots the daily job keeps."""
     if viewer.type is TenantType.bureau:
         rows = workforce.providers_overview(viewer, today)
     else:
         rows = [{"provider": viewer, "compliance": workforce.compliance(viewer, today)}]
+    if provider_id is not None:
+        rows = [row for row in rows if row["provider"].id == provider_id]
     since = add_months(today.replace(day=1), -(TREND_MONTHS - 1))
     ids = [row["provider"].id for row in rows]
     trend: dict[int, dict[date, ComplianceSnapshot]] = {}
@@ -647,11 +649,14 @@ def provider_scorecards(bureau: Tenant, filters: Filters) -> list[dict]:
     return sorted(cards, key=lambda c: (-c["offered"], c["provider_name"]))
 
 
-def drawdowns(viewer: Tenant, today: date) -> list[dict]:
-    """The viewer's active contracts (a bureau's, or those naming the provider) with
-    their units, spending and burn, summed in one SQL statement: the dashboard's list.
-    Read across tenants on purpose for a provider (the contracts are the bureaus')."""
+def drawdowns(viewer: Tenant, today: date, provider_id: int | None = None) -> list[dict]:
+    """The viewer's active contracts (a bureau's, or those naming the provider; of one
+    provider when given) with their units, spending and burn, summed in one SQL
+    statement: the dashboard's list. Read across tenants on purpose for a provider (the
+    contracts are the bureaus')."""
     visible = _party_to(viewer)
+    if provider_id is not None:
+        visible = visible & (Contract.provider_id == provider_id)
     rows = db.session.execute(
         select(
             Contract.id,
