@@ -22,6 +22,7 @@ test: it prints figures. Target (issue 8): under 500 ms in all at the 95th perce
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import random
 import statistics
@@ -165,6 +166,7 @@ def _array(values) -> str:
 def measure(url: str) -> None:
     """Time each of the dashboard's measures for the filter sets (one process)."""
     app = make_app(url)
+    gc.freeze()  # as the served app is (wsgi.py)
     from aidbridge.accounts.models import Tenant
     from aidbridge.extensions import db
     from aidbridge.households.service import reviews_by_street

@@ -26,9 +26,8 @@ def _blank_is_none(field_class):
     sends every field it shows, and the schema says whether one may be left empty
     (and says so in its own words)."""
 
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("validators", [Optional()])
-        field_class.__init__(self, *args, **kwargs)
+    def __init__(self, label=None, validators=(), **kwargs):
+        field_class.__init__(self, label, [Optional(), *validators], **kwargs)
 
     return type(field_class.__name__, (field_class,), {"__init__": __init__})
 

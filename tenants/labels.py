@@ -243,6 +243,9 @@ IMPORT_STATUS = {
     ImportStatus.failed: _l("Failed, nothing imported"),
 }
 
+# A contract's spending beside its time elapsed (monitoring.service._burn).
+BURN = {"on_track": _l("on track"), "behind": _l("behind"), "ahead": _l("ahead")}
+
 EXPORT_STATUS = {
     ExportStatus.queued: _l("Waiting"),
     ExportStatus.running: _l("Being prepared"),
@@ -452,6 +455,7 @@ def register_labels(app) -> None:
         IMPORT_MODE=IMPORT_MODE,
         IMPORT_STATUS=IMPORT_STATUS,
         EXPORT_STATUS=EXPORT_STATUS,
+        BURN=BURN,
         EXPORT_TABLE=EXPORT_TABLE,
         SERVICE_UNIT=SERVICE_UNIT,
         ITEM_STATUS=ITEM_STATUS,

@@ -5,7 +5,6 @@ No connection, migration or write happens here or at import time.
 
 from __future__ import annotations
 
-import gc
 import importlib
 import importlib.util
 from pathlib import Path
@@ -92,10 +91,6 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     register_cli(app)
     app.jinja_env.globals["get_locale"] = get_locale
-    # What is loaded by now (modules, models, the engine's libraries: some 200,000
-    # objects) lives as long as the process; left to the collector, each full pass walks
-    # it all and pauses a request for ~150 ms on this project's machine.
-    gc.freeze()
     return app
 
 

@@ -217,8 +217,9 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "MONITORING_BURN_TOLERANCE": float(env.get("MONITORING_BURN_TOLERANCE", "0.10")),
         # A list longer than this is exported through the queue, to download when ready.
         "MONITORING_EXPORT_INLINE_ROWS": int(env.get("MONITORING_EXPORT_INLINE_ROWS", "5000")),
-        # A queued export still building after this many seconds is failed (its worker
-        # ended); every export is deleted with its file after this many days.
+        # An export still queued or building this many seconds after it was asked for or
+        # started is failed (its job was lost, or its worker ended); every export is
+        # deleted with its file after this many days.
         "EXPORT_STALLED_AFTER": int(env.get("EXPORT_STALLED_AFTER", "1800")),
         "EXPORTS_KEPT_DAYS": int(env.get("EXPORTS_KEPT_DAYS", "7")),
         "API_PAGE_SIZE": 50,

@@ -8,10 +8,10 @@ import csv
 import io
 from collections.abc import Callable, Iterable
 from datetime import date
-from decimal import Decimal
 
 from flask_babel import format_datetime
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
 from aidbridge.accounts.models import Tenant, TenantType
 from aidbridge.clock import local_day
@@ -26,6 +26,7 @@ from aidbridge.monitoring.service import Filters
 from aidbridge.pagination import count_rows
 from aidbridge.referrals.models import CaseOutcome, DeclineReason, ReferralStatus
 from tenants.labels import (
+    BURN,
     CASE_OUTCOME,
     DECLINE_REASON,
     NEED_DIMENSION,
@@ -83,7 +84,7 @@ def contracts(viewer: Tenant, filters: Filters, args: dict, today: date) -> Tabl
             fen_to_yuan(m["budget_fen"]),
             fen_to_yuan(m["spent_fen"]),
             m["elapsed_share"],
-            m["burn"],
+            str(BURN[m["burn"]]),
         ]
         for m in service.drawdowns(viewer, today, filters.provider_id)
     )
@@ -92,7 +93,7 @@ def contracts(viewer: Tenant, filters: Filters, args: dict, today: date) -> Tabl
 def staffing(viewer: Tenant, filters: Filters, args: dict, today: date) -> Table:
     headers = [_("Provider"), _("Rule"), _("Share"), _("Threshold"), _("Compliant")]
     return headers, (
-        [r["provider"].name, c.rule, c.share, c.min_share, c.compliant]
+        [r["provider"].name, c.rule, c.share, c.min_share, _("yes") if c.compliant else _("no")]
         for r in service.staffing(viewer, today, filters.provider_id)
         if (c := r["compliance"]) is not None
     )
@@ -145,7 +146,7 @@ def unmet_areas(viewer: Tenant, filters: Filters, args: dict, today: date) -> Ta
     headers = [_("Community"), _("Needs"), _("Emergency or priority"), _("Oldest (days)")]
     return headers, (
         [c["area_name"], c["needs"], c["urgent"], c["oldest_days"]]
-        for c in service.unmet_by_community(viewer, filters, today)
+        for c in service.unmet_by_community(viewer, filters, today, args.get("urgency"))
     )
 
 
@@ -312,11 +313,19 @@ def register_exports(app) -> None:
         register_builder(app, PREFIX + name, build_queued)
 
 
+# What a spreadsheet takes for the start of a formula. The files hold names other
+# organisations typed (a service, a provider): "=HYPERLINK(…)" must stay text.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _csv(headers: list[str], rows: Iterable[list]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(headers)
-    writer.writerows(rows)
+    for row in rows:
+        writer.writerow(
+            ["'" + v if isinstance(v, str) and v.startswith(FORMULA_START) else v for v in row]
+        )
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -325,7 +334,16 @@ def _xlsx(headers: list[str], rows: Iterable[list], title: str) -> bytes:
     sheet = book.create_sheet(title)
     sheet.append(headers)
     for row in rows:
-        sheet.append([float(v) if isinstance(v, Decimal) else v for v in row])
+        sheet.append([_text_cell(sheet, v) for v in row])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _text_cell(sheet, value):
+    """A string openpyxl would store as a formula, stored as the text it is."""
+    if not (isinstance(value, str) and value.startswith("=")):
+        return value
+    cell = WriteOnlyCell(sheet, value)
+    cell.data_type = "s"
+    return cell

@@ -129,20 +129,23 @@ def referrals():
     status, those taken on, a decline reason or an outcome; each links to its page."""
     filters, args, errors = _query(local_today())
     query = service.referrals_behind(current_user.tenant, filters, args)
+    narrowed = {k: args[k] for k in NARROWERS if args.get(k)}
     return _page(
         "monitoring/referrals.html",
         filters,
         errors,
-        **_listed(query, args.get("page", 1)),
-        narrowed={k: args[k] for k in NARROWERS if args.get(k)},
+        **_listed(query, args.get("page", 1), errors),
+        narrowed=narrowed,
+        export_query={**_filter_args(filters), **narrowed},
         keep=_kept(("provider_id", "contract_id", *NARROWERS), errors),
         names=service.filter_names(current_user.tenant, filters),
     )
 
 
-def _listed(query, page: int) -> dict:
-    """A page of a list's rows, with what the pager needs."""
-    rows, total = page_of_rows(query, page, PAGE_SIZE)
+def _listed(query, page: int, errors: dict) -> dict:
+    """A page of a list's rows, with what the pager needs; none while the filters are
+    wrong (the list would not be the one asked for)."""
+    rows, total = ([], 0) if errors else page_of_rows(query, page, PAGE_SIZE)
     return {"rows": rows, "total": total, "page": page, "page_size": PAGE_SIZE}
 
 
@@ -161,13 +164,15 @@ def unmet():
         abort(404)  # the needs are the bureau's
     today = local_today()
     filters, args, errors = _query(today)
-    listed = service.unmet_needs_listed(viewer, filters, today, args.get("urgency"))
-    communities = service.unmet_by_community(viewer, filters, today)
+    urgency = args.get("urgency")
+    listed = service.unmet_needs_listed(viewer, filters, today, urgency)
+    communities = [] if errors else service.unmet_by_community(viewer, filters, today, urgency)
     return _page(
         "monitoring/unmet.html",
         filters,
         errors,
-        **_listed(listed, args.get("page", 1)),
+        **_listed(listed, args.get("page", 1), errors),
+        export_query={**_filter_args(filters), **({"urgency": urgency} if urgency else {})},
         communities=communities,
         chart=[(c["area_name"], c["needs"], None) for c in communities[:CHART_ROWS]],
         names=service.filter_names(viewer, filters),
@@ -247,7 +252,9 @@ def export():
     today = local_today()
     filters, args, errors = _query(today)
     viewer = current_user.tenant
-    name, kind = _table_asked(request.args, viewer, errors)
+    name, kind = _table_asked(request.args, viewer)
+    if errors:
+        return _refused(errors)
     rows = exports.length(name, viewer, filters, args, today)
     if rows > current_app.config["MONITORING_EXPORT_INLINE_ROWS"]:
         return render_template(
@@ -270,7 +277,9 @@ def queue_export():
     """Prepare a long export on the queue; its page says when it is ready."""
     require_confirmed()
     _filters, _args, errors = _query(local_today(), request.form)
-    name, kind = _table_asked(request.form, current_user.tenant, errors)
+    name, kind = _table_asked(request.form, current_user.tenant)
+    if errors:
+        return _refused(errors)
     prepared = export_service.request_export(
         current_user, exports.PREFIX + name, kind, _raw_args(request.form), str(get_locale())
     )
@@ -298,12 +307,17 @@ def prepared_file(export):
     return _download(export.file_name, export.format, export.content)
 
 
-def _table_asked(source, viewer, errors) -> tuple[str, str]:
+def _table_asked(source, viewer) -> tuple[str, str]:
     """The table and format asked for: one the viewer may export, or a 404."""
     name, kind = source.get("table"), source.get("format", "csv")
-    if errors or name not in exports.tables_for(viewer) or kind not in exports.FORMATS:
+    if name not in exports.tables_for(viewer) or kind not in exports.FORMATS:
         abort(404)
     return name, kind
+
+
+def _refused(errors: dict):
+    """An export whose filters are wrong: each field and why, and no file."""
+    return render_template("monitoring/export_refused.html", errors=errors), 422
 
 
 def _download(filename: str, kind: str, content: bytes) -> Response:

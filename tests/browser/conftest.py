@@ -27,6 +27,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from redis import Redis
 from sqlalchemy.engine import make_url
 
 from aidbridge import create_app
@@ -83,6 +84,8 @@ def _site_environment(instance: Path) -> dict[str, str]:
         env["DATABASE_URL"] = _fresh_postgres(os.environ["TEST_DATABASE_URL"])
     if redis := os.environ.get("TEST_REDIS_URL"):
         env["REDIS_URL"] = f"{redis.rsplit('/', 1)[0]}/{SITE_REDIS_DB}"
+        # Jobs an aborted run left would act on this new database's rows of the same ids.
+        Redis.from_url(env["REDIS_URL"]).flushdb()
     return env
 
 

@@ -5,12 +5,17 @@ unmet needs of an area by community and one by one. On the hand-computed month o
 
 from __future__ import annotations
 
+import csv
 import html
+import io
 import re
+from io import BytesIO
 
 import pytest
+from openpyxl import load_workbook
 
 from aidbridge.accounts.models import Role
+from aidbridge.pool.models import Service
 
 from factories import make_user, sign_in
 from matching_data import assessed, contract_funding
@@ -76,6 +81,10 @@ def test_the_list_behind_a_figure_says_what_it_holds_and_exports(client, worker,
     assert len(lines) == 2 and "No capacity" in lines[1] and str(month[3].id) in lines[1]
     bad = client.get(f"/monitoring/referrals?{PERIOD}&status=lost")
     assert bad.status_code == 422 and 'data-field="status"' in bad.text
+    assert not re.search(r'href="/referrals/\d+"', bad.text)  # not the list asked for
+    refused = client.get(f"/monitoring/export?table=referrals&format=csv&{PERIOD}&status=lost")
+    assert refused.status_code == 422 and 'data-field="status"' in refused.text
+    assert "attachment" not in refused.headers.get("Content-Disposition", "")
 
 
 def test_a_providers_scorecard_for_the_bureau_and_for_itself(
@@ -106,6 +115,10 @@ def test_a_providers_scorecard_for_the_bureau_and_for_itself(
     client.post("/language/en")
     assert client.get(f"/monitoring/providers/{agency.id}?{PERIOD}").status_code == 200
     assert client.get(f"/monitoring/providers/{charity.id}").status_code == 404
+    # Another provider named in the query: nothing of it, not even its name.
+    elsewhere = client.get(f"/monitoring/referrals?{PERIOD}&provider_id={charity.id}")
+    assert charity.name not in section(elsewhere, "narrowed")
+    assert not re.search(r'href="/referrals/\d+"', elsewhere.text)
     listed = client.get(f"/monitoring/referrals?{PERIOD}")
     assert "Bureau" in section(listed, "referrals")
     assert len(re.findall(r'href="/referrals/\d+"', listed.text)) == 5
@@ -130,6 +143,17 @@ def test_the_unmet_needs_of_an_area_by_community_and_one_by_one(client, worker, 
     assert section(legal, "needs").count("Legal") == 1 and "Care" not in section(legal, "needs")
     exported = client.get("/monitoring/export?table=unmet_needs&format=csv&area_code=320613001")
     assert len(exported.data.decode("utf-8-sig").splitlines()) == 1 + 3
+    # The urgency narrows the whole page: the communities, their chart, the needs.
+    urgent = client.get("/monitoring/unmet?area_code=320613001&urgency=priority")
+    communities = section(urgent, "communities")
+    assert "北大街社区 1 1" in communities and "八仙城社区" not in communities
+    assert section(urgent, "needs").count("Priority") == 1
+    # From a dashboard narrowed to a community, the street's row opens that community.
+    narrowed = client.get("/monitoring/?area_code=320613001002")
+    link = re.search(r'href="(/monitoring/unmet\?area_code=[^"]+)">和平桥街道', narrowed.text)
+    assert "area_code=320613001002" in link.group(1)
+    behind = client.get(html.unescape(link.group(1)))
+    assert section(behind, "needs").count("not matched yet") == 2
 
 
 def test_a_monitor_reads_the_drilldowns_and_a_provider_has_no_unmet_view(
@@ -143,3 +167,18 @@ def test_a_monitor_reads_the_drilldowns_and_a_provider_has_no_unmet_view(
     assert 'href="/households/' not in page.text  # the households' pages are not theirs
     sign_in(client, social_worker)
     assert client.get("/monitoring/unmet").status_code == 404
+
+
+def test_a_name_that_reads_as_a_formula_stays_text_in_the_files(client, worker, month, db):
+    # Another organisation names its service; the bureau's spreadsheet must not run it.
+    formula = '=HYPERLINK("http://example.com","详情")'
+    service = db.session.get(Service, month[0].service_id)
+    service.name = formula
+    db.session.commit()
+    query = f"table=referrals&{PERIOD}&status=completed"
+    text_csv = client.get(f"/monitoring/export?{query}&format=csv").data.decode("utf-8-sig")
+    cells = [cell for row in csv.reader(io.StringIO(text_csv)) for cell in row]
+    assert f"'{formula}" in cells and formula not in cells
+    book = load_workbook(BytesIO(client.get(f"/monitoring/export?{query}&format=xlsx").data))
+    cells = [c for row in book.active.iter_rows(min_row=2) for c in row if c.value == formula]
+    assert cells and all(c.data_type == "s" for c in cells)

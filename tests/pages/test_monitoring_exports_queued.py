@@ -110,7 +110,15 @@ def test_a_stalled_export_is_failed_and_old_ones_are_deleted(app, client, worker
     failed = client.get(asked.headers["Location"])
     assert "could not be prepared" in section(failed, "export")
     assert client.get(f"/monitoring/exports/{export.id}/file").status_code == 404
+    # One asked for whose job never ran (lost, or never queued) is failed too.
+    lost = exports.request_export(worker, "monitoring.funnel", "csv", {}, "zh")
+    lost.status = ExportStatus.queued
+    lost.created_at = utcnow() - timedelta(hours=1)
+    db.session.commit()
+    assert exports.fail_stalled(utcnow()) == 1
+    db.session.expire_all()
+    assert lost.status is ExportStatus.failed
     kept = app.config["EXPORTS_KEPT_DAYS"]
     assert exports.purge(utcnow() + timedelta(days=kept - 1)) == 0
-    assert exports.purge(utcnow() + timedelta(days=kept + 1)) == 1
+    assert exports.purge(utcnow() + timedelta(days=kept + 1)) == 2
     assert db.session.scalar(select(Export)) is None

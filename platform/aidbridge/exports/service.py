@@ -10,7 +10,8 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import force_locale
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.orm import selectinload
 
 from aidbridge.accounts.models import User
 from aidbridge.clock import utcnow
@@ -77,17 +78,26 @@ def build(export_id: int) -> ExportStatus | None:
 def recent(limit: int = 20) -> list[Export]:
     """The current tenant's latest exports (their files not loaded)."""
     return db.session.scalars(
-        select(Export).order_by(Export.created_at.desc(), Export.id.desc()).limit(limit)
+        select(Export)
+        .options(selectinload(Export.created_by))
+        .order_by(Export.created_at.desc(), Export.id.desc())
+        .limit(limit)
     ).all()
 
 
 def fail_stalled(now: datetime) -> int:
-    """Fail the exports still "running" long after they started (their worker ended
-    mid-build): the reader is told, rather than waiting. Returns how many."""
-    started_before = now - timedelta(seconds=current_app.config["EXPORT_STALLED_AFTER"])
+    """Fail the exports still building long after they started (their worker ended
+    mid-build), or still queued long after they were asked for (the job was lost, or
+    never reached the queue): the reader is told, rather than waiting. Returns how many."""
+    before = now - timedelta(seconds=current_app.config["EXPORT_STALLED_AFTER"])
     failed = db.session.execute(
         update(Export)
-        .where(Export.status == ExportStatus.running, Export.started_at < started_before)
+        .where(
+            or_(
+                (Export.status == ExportStatus.running) & (Export.started_at < before),
+                (Export.status == ExportStatus.queued) & (Export.created_at < before),
+            )
+        )
         .values(status=ExportStatus.failed, finished_at=now)
         .execution_options(all_tenants=True)
     )

@@ -16,6 +16,10 @@ from dataclasses import dataclass
 from flask import current_app
 from redis import Redis
 from rq import Queue
+from sqlalchemy import update
+
+from aidbridge.clock import utcnow
+from aidbridge.extensions import db
 
 # Matching runs have their own queue: a long jurisdiction-wide run waits for no import.
 QUEUES = ("default", "matching", "maintenance")
@@ -82,15 +86,10 @@ def check_scope(name: str, tenant_id: int | None) -> None:
 
 
 def claim(model, row_id: int, queued, running):
-    """Claim the queued row ``row_id`` of ``model`` for this job: mark it ``running``
-    with its start (a guarded update, so of a job run twice only one claims it) and
-    commit, so the row says so while the job works. Returns the row, or None when it
-    was not queued."""
-    from sqlalchemy import update
-
-    from aidbridge.clock import utcnow
-    from aidbridge.extensions import db
-
+    """Claim the queued row ``row_id`` of ``model`` (a job's record, with its ``status``
+    and ``started_at``) for this job: mark it ``running`` with its start (a guarded
+    update, so of a job run twice only one claims it) and commit, so the row says so
+    while the job works. Returns the row, or None when it was not queued."""
     claimed = db.session.execute(
         update(model)
         .where(model.id == row_id, model.status == queued)

@@ -291,10 +291,11 @@ def _round(value, places: str = "0.0001") -> Decimal:
 # --- unmet needs -----------------------------------------------------------------------------
 
 
-def _unmet_scope(bureau: Tenant, filters: Filters, today: date):
-    """The bureau's open needs that no active referral serves, with their household's
-    community, age in days and why the latest matching run that considered each could
-    not serve it: what the unmet-needs figures count and list."""
+def _unmet_scope(bureau: Tenant, filters: Filters, today: date, urgency=None):
+    """The bureau's open needs that no active referral serves (of one urgency when
+    given), with their household's community, age in days and why the latest matching
+    run that considered each could not serve it: what the unmet-needs figures count and
+    list."""
     served = (
         select(Referral.id).where(Referral.need_id == Need.id, Referral.status.in_(ACTIVE)).exists()
     )
@@ -333,6 +334,8 @@ def _unmet_scope(bureau: Tenant, filters: Filters, today: date):
         query = query.where(Need.dimension == filters.dimension)
     if filters.area_code is not None:
         query = query.where(within(db.session.get(Area, filters.area_code)))
+    if urgency is not None:
+        query = query.where(Need.urgency == urgency)
     return query
 
 
@@ -383,10 +386,10 @@ def unmet_needs(bureau: Tenant, filters: Filters, today: date) -> list[dict]:
     return sorted(found, key=lambda g: (URGENCY_RANK[g["urgency"]], -g["needs"], g["street_code"]))
 
 
-def unmet_by_community(bureau: Tenant, filters: Filters, today: date) -> list[dict]:
+def unmet_by_community(bureau: Tenant, filters: Filters, today: date, urgency=None) -> list[dict]:
     """The unmet needs of an area by community: how many, how many urgent (emergency or
     priority), the oldest's age — the area breakdown, the most first."""
-    needs = _unmet_scope(bureau, filters, today).subquery()
+    needs = _unmet_scope(bureau, filters, today, urgency).subquery()
     urgent = needs.c.urgency.in_((Urgency.emergency, Urgency.priority))
     rows = db.session.execute(
         select(
@@ -416,9 +419,7 @@ def unmet_needs_listed(bureau: Tenant, filters: Filters, today: date, urgency=No
     """The unmet needs themselves, as rows for a table (the need, its household and
     community, urgency, when opened and why unmatched), the most urgent and oldest
     first."""
-    query = _unmet_scope(bureau, filters, today)
-    if urgency is not None:
-        query = query.where(Need.urgency == urgency)
+    query = _unmet_scope(bureau, filters, today, urgency)
     needs = query.subquery()
     rank = case(URGENCY_RANK, value=needs.c.urgency)
     return (
@@ -525,9 +526,7 @@ def filter_names(viewer: Tenant, filters: Filters) -> dict[str, str]:
     """What the filters name, as a list's caption says it: the provider, the contract
     (when the viewer is a party to it) and the area."""
     names = {}
-    if filters.provider_id is not None and (
-        provider := workforce.find_provider(viewer, filters.provider_id)
-    ):
+    if filters.provider_id is not None and (provider := find_provider(viewer, filters.provider_id)):
         names["provider"] = provider.name
     if filters.contract_id is not None:
         number = db.session.scalar(

@@ -467,6 +467,8 @@ def providers_overview(bureau: Tenant, on: date) -> list[dict]:
     """Every active provider of the bureau's pool with its compliance on ``on``
     (``{"provider", "compliance"}``): those falling short first, then by name."""
     providers = db.session.scalars(providers_query(bureau)).all()
+    if not providers:
+        return []
     # The pool's providers follow the bureau's pack: one rule, and one read of the rosters.
     rule = social_work_rule(bureau.policy_pack, on, "on")
     rosters = _rosters_on((p.id for p in providers), on)
