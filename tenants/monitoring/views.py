@@ -27,7 +27,7 @@ from aidbridge.tenancy import SharedLookup, url_objects
 from aidbridge.vocab import NeedDimension, Urgency
 from tenants.forms import ConfirmForm
 from tenants.labels import CASE_OUTCOME, DECLINE_REASON, REFERRAL_STATUS
-from tenants.monitoring import exports
+from tenants.monitoring import exports, report_pdf
 from tenants.portal import make_portal, require_confirmed, requires
 
 portal = make_portal(
@@ -236,10 +236,29 @@ def contract_report(contract):
         "monitoring/contract_report.html",
         contract=contract,
         filters=filters,
+        filter_args=_filter_args(filters),
         errors=errors,
         report=service.contract_report(contract, filters, today),
         today=today,
     ), 422 if errors else 200
+
+
+@portal.get("/contracts/<int:contract_id>/report.pdf")
+@url_objects(**CONTRACT)
+def contract_report_pdf(contract):
+    """The same report as a PDF file."""
+    today = local_today()
+    filters, _args, errors = _query(today)
+    if errors:
+        return _refused(errors)
+    report = service.contract_report(contract, filters, today)
+    content = report_pdf.contract_report_pdf(contract, filters, report, today)
+    name = f"contract-{contract.id}-{filters.since}-{filters.until}.pdf"
+    return Response(
+        content,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 # --- exports ---------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from datetime import timedelta
 from io import BytesIO
 
 from openpyxl import load_workbook
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from aidbridge.clock import local_today, utcnow
@@ -107,5 +108,15 @@ def test_a_contracts_printable_report_for_a_period(client, worker, bureau, agenc
     assert "2 units, ¥160.00" in facts and "3 / 10" in facts
     deliveries = page.text[page.text.index('id="report-deliveries"') :]
     assert len(re.findall(r"<tr><td>\d{4}-\d\d-\d\d</td>", deliveries)) == 2
+    # The same report as a PDF file, its text read back.
+    pdf = client.get(f"/monitoring/contracts/{contract.id}/report.pdf?since={since}&until={today}")
+    assert pdf.mimetype == "application/pdf"
+    words = "".join(p.extract_text() for p in PdfReader(BytesIO(pdf.data)).pages)
+    assert f"Report of contract {contract.number}" in words and agency.name in words
+    assert "2 units, ¥160.00" in words and "3 / 10" in words
+    assert len(re.findall(r"\d{4}-\d\d-\d\d\s+购买服务项目\s+1\s+¥80.00", words)) == 2
+    client.post("/language/zh")
+    chinese = client.get(f"/monitoring/contracts/{contract.id}/report.pdf?since={since}")
+    assert "合同" in "".join(p.extract_text() for p in PdfReader(BytesIO(chinese.data)).pages)
     sign_in(client, social_worker)
     assert client.get(f"/monitoring/contracts/{contract.id}/report").status_code == 200
