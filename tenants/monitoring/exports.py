@@ -123,7 +123,7 @@ def unmet(viewer: Tenant, filters: Filters, args: dict, today: date) -> Table:
         _("Street"),
         _("Need"),
         _("Urgency"),
-        _("Needs"),
+        _("Number of needs"),
         _("Oldest (days)"),
         _("Mean (days)"),
         _("Why unmatched"),
@@ -143,7 +143,7 @@ def unmet(viewer: Tenant, filters: Filters, args: dict, today: date) -> Table:
 
 
 def unmet_areas(viewer: Tenant, filters: Filters, args: dict, today: date) -> Table:
-    headers = [_("Community"), _("Needs"), _("Emergency or priority"), _("Oldest (days)")]
+    headers = [_("Community"), _("Number of needs"), _("Emergency or priority"), _("Oldest (days)")]
     return headers, (
         [c["area_name"], c["needs"], c["urgent"], c["oldest_days"]]
         for c in service.unmet_by_community(viewer, filters, today, args.get("urgency"))

@@ -146,8 +146,9 @@ def site(tmp_path_factory) -> Iterator[Site]:
         for process in processes:
             try:
                 process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
+            except subprocess.TimeoutExpired:  # a worker still in its job's wait
                 process.kill()
+                process.wait()
 
 
 @pytest.fixture(scope="session")

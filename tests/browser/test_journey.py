@@ -215,6 +215,14 @@ def test_the_main_job_end_to_end(open_page, cast):
     behind.get_by_role("link").first.click()
     expect(bureau.get_by_text("需求已解决").first).to_be_visible()
 
+    # The charity's scorecard, from its name among the providers.
+    bureau.goto("/monitoring/")
+    bureau.locator("#providers").get_by_role("link", name="崇川区慈善协会").click()
+    expect(bureau.locator("h1")).to_contain_text("崇川区慈善协会")
+    expect(bureau.locator("#funnel dt:text-is('闭环率') + dd")).to_have_text("100.0%")
+    expect(bureau.locator("#contracts")).to_contain_text(cast.contract_number)
+    screenshot(bureau, "08-bureau-provider-scorecard")
+
 
 def _until_visible(page: Page, locator, tries: int = 30) -> None:
     """Reload until ``locator`` shows: with a worker, the run finishes after the page."""

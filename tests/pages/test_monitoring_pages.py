@@ -73,7 +73,7 @@ def test_every_table_exports_as_csv_and_xlsx_with_the_filters(client, worker, bu
     assert csv_file.status_code == 200
     assert csv_file.headers["Content-Disposition"].startswith('attachment; filename="unmet-')
     text_csv = csv_file.data.decode("utf-8-sig")
-    assert text_csv.splitlines()[0].startswith("Street,Need,Urgency,Needs")
+    assert text_csv.splitlines()[0].startswith("Street,Need,Urgency,Number of needs")
     assert "和平桥街道,Care,Priority,1" in text_csv
     book = client.get("/monitoring/export?table=funnel&format=xlsx")
     assert book.status_code == 200
