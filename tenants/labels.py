@@ -252,19 +252,6 @@ EXPORT_STATUS = {
     ExportStatus.ready: _l("Ready"),
     ExportStatus.failed: _l("Failed, nothing kept"),
 }
-# The tables an export may be of, by the name its builder is registered under.
-EXPORT_TABLE = {
-    "monitoring.funnel": _l("Referral funnel"),
-    "monitoring.contracts": _l("Active contracts"),
-    "monitoring.staffing": _l("Social-work post shares"),
-    "monitoring.referrals": _l("Referrals behind the figures"),
-    "monitoring.providers": _l("Providers side by side"),
-    "monitoring.unmet": _l("Unmet needs: what to buy next"),
-    "monitoring.unmet_areas": _l("Unmet needs by community"),
-    "monitoring.unmet_needs": _l("Unmet needs, one by one"),
-    "monitoring.reviews": _l("Reviews due and overdue by street"),
-}
-
 WEEKDAY = {
     "MO": _l("Mon"),
     "TU": _l("Tue"),
@@ -404,6 +391,12 @@ RECORD_KIND = {
 }
 
 
+def why_unmatched(reason) -> str:
+    """Why an unmet need is unmatched; none (no matching run has considered it yet, or the
+    measures' "not_matched_yet") reads so."""
+    return str(REASON[reason]) if reason in REASON else gettext("not matched yet")
+
+
 def term_label(term) -> str:
     """A taxonomy term in the interface language."""
     return term.name_zh if str(get_locale()).startswith("zh") else term.name_en
@@ -456,7 +449,6 @@ def register_labels(app) -> None:
         IMPORT_STATUS=IMPORT_STATUS,
         EXPORT_STATUS=EXPORT_STATUS,
         BURN=BURN,
-        EXPORT_TABLE=EXPORT_TABLE,
         SERVICE_UNIT=SERVICE_UNIT,
         ITEM_STATUS=ITEM_STATUS,
         FUNDING_SOURCE=FUNDING_SOURCE,
@@ -467,6 +459,7 @@ def register_labels(app) -> None:
         RUN_STATUS=RUN_STATUS,
         RUN_PHASE=RUN_PHASE,
         REASON=REASON,
+        why_unmatched=why_unmatched,
         COST_PART=COST_PART,
         COST_PART_HELP=COST_PART_HELP,
         REFERRAL_STATUS=REFERRAL_STATUS,

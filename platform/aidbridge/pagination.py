@@ -15,12 +15,14 @@ def count_rows(query: Select) -> int:
 
 
 def page_of(query: Select, page: int, per_page: int) -> tuple[list, int]:
-    """(the rows of page ``page``, the total)."""
-    rows = db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)).all()
-    return list(rows), count_rows(query)
+    """(the objects of page ``page``, the total)."""
+    return list(db.session.scalars(_page(query, page, per_page))), count_rows(query)
 
 
 def page_of_rows(query: Select, page: int, per_page: int) -> tuple[list, int]:
     """(the rows of page ``page``, each with all its columns, the total)."""
-    rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
-    return list(rows), count_rows(query)
+    return list(db.session.execute(_page(query, page, per_page))), count_rows(query)
+
+
+def _page(query: Select, page: int, per_page: int) -> Select:
+    return query.limit(per_page).offset((page - 1) * per_page)

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable
 from datetime import date
 
 from flask_babel import format_datetime
+from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
@@ -30,9 +31,9 @@ from tenants.labels import (
     CASE_OUTCOME,
     DECLINE_REASON,
     NEED_DIMENSION,
-    REASON,
     REFERRAL_STATUS,
     URGENCY,
+    why_unmatched,
 )
 from tenants.portal import _
 
@@ -41,6 +42,8 @@ FORMATS = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 Table = tuple[list[str], Iterable[list]]
+# The monitoring tables' names as the core's export job knows them ("monitoring.referrals").
+PREFIX = "monitoring."
 
 
 def funnel(viewer: Tenant, filters: Filters, args: dict, today: date) -> Table:
@@ -136,7 +139,7 @@ def unmet(viewer: Tenant, filters: Filters, args: dict, today: date) -> Table:
             g["needs"],
             g["oldest_days"],
             g["mean_age_days"],
-            "; ".join(f"{_why(r)}: {n}" for r, n in g["reasons"].items()),
+            "; ".join(f"{why_unmatched(r)}: {n}" for r, n in g["reasons"].items()),
         ]
         for g in service.unmet_needs(viewer, filters, today)
     )
@@ -170,7 +173,7 @@ def unmet_needs(viewer: Tenant, filters: Filters, args: dict, today: date) -> Ta
             str(URGENCY[n.urgency]),
             n.opened_on,
             n.age,
-            _why(n.reason),
+            why_unmatched(n.reason),
         ]
         for n in db.session.execute(_unmet_listed(viewer, filters, args, today))
     )
@@ -228,10 +231,6 @@ def _unmet_listed(viewer: Tenant, filters: Filters, args: dict, today: date):
 LISTS = {"referrals": _referrals_behind, "unmet_needs": _unmet_listed}
 
 
-def _why(reason) -> str:
-    return str(REASON[reason]) if reason in REASON else _("not matched yet")
-
-
 def _ended(row) -> str:
     if row.decline_reason:
         return str(DECLINE_REASON[row.decline_reason])
@@ -239,24 +238,26 @@ def _ended(row) -> str:
 
 
 Builder = Callable[[Tenant, Filters, dict, date], Table]
-# Every table of the monitoring pages; those of the needs and households are a bureau's.
-TABLES: dict[str, Builder] = {
-    "funnel": funnel,
-    "contracts": contracts,
-    "staffing": staffing,
-    "referrals": referrals,
+# Every table of the monitoring pages, with its title; those of the needs and households
+# are a bureau's.
+TABLES: dict[str, tuple[str, Builder]] = {
+    "funnel": (_l("Referral funnel"), funnel),
+    "contracts": (_l("Active contracts"), contracts),
+    "staffing": (_l("Social-work post shares"), staffing),
+    "referrals": (_l("Referrals behind the figures"), referrals),
 }
-BUREAU_TABLES: dict[str, Builder] = {
-    "providers": providers,
-    "unmet": unmet,
-    "unmet_areas": unmet_areas,
-    "unmet_needs": unmet_needs,
-    "reviews": reviews,
+BUREAU_TABLES: dict[str, tuple[str, Builder]] = {
+    "providers": (_l("Providers side by side"), providers),
+    "unmet": (_l("Unmet needs: what to buy next"), unmet),
+    "unmet_areas": (_l("Unmet needs by community"), unmet_areas),
+    "unmet_needs": (_l("Unmet needs, one by one"), unmet_needs),
+    "reviews": (_l("Reviews due and overdue by street"), reviews),
 }
 
 
 def tables_for(viewer: Tenant) -> dict[str, Builder]:
-    return {**TABLES, **(BUREAU_TABLES if viewer.type is TenantType.bureau else {})}
+    tables = {**TABLES, **(BUREAU_TABLES if viewer.type is TenantType.bureau else {})}
+    return {name: build for name, (_title, build) in tables.items()}
 
 
 def length(name: str, viewer: Tenant, filters: Filters, args: dict, today: date) -> int:
@@ -266,16 +267,14 @@ def length(name: str, viewer: Tenant, filters: Filters, args: dict, today: date)
     return count_rows(LISTS[name](viewer, filters, args, today))
 
 
-def as_file(kind: str, name: str, table: Table) -> tuple[int, bytes]:
-    """(how many rows, the file)."""
-    headers, rows = table
+def build_file(
+    name: str, kind: str, viewer: Tenant, filters: Filters, args: dict, today: date
+) -> tuple[str, int, bytes]:
+    """The table ``name`` as a ``kind`` file: (its name, how many rows, the file)."""
+    headers, rows = tables_for(viewer)[name](viewer, filters, args, today)
     counted = _Counted(rows)
     content = _csv(headers, counted) if kind == "csv" else _xlsx(headers, counted, name)
-    return counted.n, content
-
-
-def file_name(name: str, filters: Filters, kind: str) -> str:
-    return f"{name}-{filters.since}-{filters.until}.{kind}"
+    return f"{name}-{filters.since}-{filters.until}.{kind}", counted.n, content
 
 
 class _Counted:
@@ -298,19 +297,16 @@ def build_queued(export: Export) -> tuple[str, int, bytes]:
     args = MonitoringPageQuery().load(export.args)
     filters = service.filters_of(args, today)
     name = export.table.removeprefix(PREFIX)
-    rows, content = as_file(
-        export.format, name, tables_for(viewer)[name](viewer, filters, args, today)
-    )
-    return file_name(name, filters, export.format), rows, content
-
-
-PREFIX = "monitoring."
+    return build_file(name, export.format, viewer, filters, args, today)
 
 
 def register_exports(app) -> None:
-    """Let the core's export job build the monitoring tables."""
-    for name in (*TABLES, *BUREAU_TABLES):
+    """Let the core's export job build the monitoring tables, and the pages name them."""
+    titles = {}
+    for name, (title, _build) in {**TABLES, **BUREAU_TABLES}.items():
         register_builder(app, PREFIX + name, build_queued)
+        titles[PREFIX + name] = title
+    app.jinja_env.globals["EXPORT_TABLE"] = titles
 
 
 # What a spreadsheet takes for the start of a formula. The files hold names other

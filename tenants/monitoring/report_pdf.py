@@ -5,6 +5,7 @@ holds, in the reader's language. Chinese is set in the PDF standard's Song font
 from __future__ import annotations
 
 from datetime import date
+from functools import cache
 from io import BytesIO
 from xml.sax.saxutils import escape
 
@@ -23,7 +24,6 @@ from aidbridge.monitoring.service import Filters
 from tenants.portal import _
 
 FONT = "STSong-Light"
-pdfmetrics.registerFont(UnicodeCIDFont(FONT))
 TEXT = ParagraphStyle("text", fontName=FONT, fontSize=10, leading=15)
 TITLE = ParagraphStyle("title", parent=TEXT, fontSize=16, leading=22, spaceAfter=4 * mm)
 HEADING = ParagraphStyle("heading", parent=TEXT, fontSize=12, leading=18, spaceBefore=5 * mm)
@@ -49,7 +49,14 @@ def _share(value) -> str:
     return "—" if value is None else format_percent(value, "#,##0.0%")
 
 
+@cache
+def _register_font() -> None:
+    """Known to ReportLab once, when the first report is drawn (not at import)."""
+    pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+
+
 def contract_report_pdf(contract: Contract, filters: Filters, report: dict, today: date) -> bytes:
+    _register_font()
     measures, funnel = report["measures"], report["funnel"]
     targets = measures["targets"]
     facts = [

@@ -1,6 +1,9 @@
-"""The monitoring dashboard: the referral funnel of a period with its rates and times,
-declines and outcomes as bar charts (SVG drawn on the server, numbers beside them), the
-contracts' drawdown and burn, and the unmet needs. Thin: the measures are the core's."""
+"""The monitoring pages: the dashboard (the referral funnel of a period with its rates
+and times, bar charts drawn as SVG on the server with the numbers beside them, the
+providers, the contracts' drawdown and burn, post shares, reviews, unmet needs), the
+referrals behind each figure, a provider's scorecard, the unmet needs of an area, a
+contract's report (HTML and PDF) and the tables' exports, long ones through the queue.
+Thin: the measures are the core's, the files ``exports``'."""
 
 from __future__ import annotations
 
@@ -21,14 +24,15 @@ from aidbridge.exports.models import Export, ExportStatus
 from aidbridge.households.service import reviews_by_street
 from aidbridge.monitoring import service
 from aidbridge.monitoring.schemas import MonitoringPageQuery
-from aidbridge.pagination import page_of_rows
+from aidbridge.pagination import page_of, page_of_rows
 from aidbridge.referrals.models import CaseOutcome, DeclineReason, ReferralStatus
+from aidbridge.schemas import PageQuery
 from aidbridge.tenancy import SharedLookup, url_objects
 from aidbridge.vocab import NeedDimension, Urgency
 from tenants.forms import ConfirmForm
 from tenants.labels import CASE_OUTCOME, DECLINE_REASON, REFERRAL_STATUS
 from tenants.monitoring import exports, report_pdf
-from tenants.portal import make_portal, require_confirmed, requires
+from tenants.portal import make_portal, query_filters, require_confirmed, requires
 
 portal = make_portal(
     "monitoring", {TenantType.bureau, TenantType.charity, TenantType.agency}, "/monitoring", False
@@ -254,11 +258,7 @@ def contract_report_pdf(contract):
     report = service.contract_report(contract, filters, today)
     content = report_pdf.contract_report_pdf(contract, filters, report, today)
     name = f"contract-{contract.id}-{filters.since}-{filters.until}.pdf"
-    return Response(
-        content,
-        mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return _download(name, "application/pdf", content)
 
 
 # --- exports ---------------------------------------------------------------------------------
@@ -285,10 +285,8 @@ def export():
             filters=filters,
             confirm=ConfirmForm(),
         )
-    _rows, content = exports.as_file(
-        kind, name, exports.tables_for(viewer)[name](viewer, filters, args, today)
-    )
-    return _download(exports.file_name(name, filters, kind), kind, content)
+    file_name, _rows, content = exports.build_file(name, kind, viewer, filters, args, today)
+    return _download(file_name, exports.FORMATS[kind], content)
 
 
 @portal.post("/exports")
@@ -307,8 +305,18 @@ def queue_export():
 
 @portal.get("/exports")
 def prepared_exports():
-    """The organisation's latest prepared exports, to download again while kept."""
-    return render_template("monitoring/exports.html", prepared=export_service.recent())
+    """The organisation's prepared exports, the latest first, to download while kept."""
+    filters, _errors = query_filters(PageQuery())  # a bad page number shows the first
+    page = filters.get("page", 1)
+    prepared, total = page_of(export_service.recent(), page, PAGE_SIZE)
+    return render_template(
+        "monitoring/exports.html",
+        prepared=prepared,
+        total=total,
+        page=page,
+        page_size=PAGE_SIZE,
+        args=request.args,
+    )
 
 
 @portal.get("/exports/<int:export_id>")
@@ -323,7 +331,7 @@ def prepared(export):
 def prepared_file(export):
     if export.status is not ExportStatus.ready:
         abort(404)
-    return _download(export.file_name, export.format, export.content)
+    return _download(export.file_name, exports.FORMATS[export.format], export.content)
 
 
 def _table_asked(source, viewer) -> tuple[str, str]:
@@ -339,9 +347,9 @@ def _refused(errors: dict):
     return render_template("monitoring/export_refused.html", errors=errors), 422
 
 
-def _download(filename: str, kind: str, content: bytes) -> Response:
+def _download(filename: str, mimetype: str, content: bytes) -> Response:
     return Response(
         content,
-        mimetype=exports.FORMATS[kind],
+        mimetype=mimetype,
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )

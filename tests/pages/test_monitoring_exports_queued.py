@@ -122,3 +122,17 @@ def test_a_stalled_export_is_failed_and_old_ones_are_deleted(app, client, worker
     assert exports.purge(utcnow() + timedelta(days=kept - 1)) == 0
     assert exports.purge(utcnow() + timedelta(days=kept + 1)) == 2
     assert db.session.scalar(select(Export)) is None
+
+
+def test_the_prepared_exports_are_listed_page_by_page(client, worker):
+    asked = {"table": "monitoring.funnel", "format": "csv", "args": {}, "locale": "zh"}
+    for _ in range(51):
+        db.session.add(Export(tenant_id=worker.tenant_id, created_by_id=worker.id, **asked))
+    db.session.commit()
+    client.post("/language/en")
+    first = client.get("/monitoring/exports")
+    assert "Prepared exports (51)" in text(first) and "Referral funnel" in section(first, "exports")
+    assert first.text.count('href="/monitoring/exports/') == 50
+    assert 'href="/monitoring/exports?page=2"' in first.text
+    second = client.get("/monitoring/exports?page=2")
+    assert second.text.count('href="/monitoring/exports/') == 1

@@ -75,14 +75,13 @@ def build(export_id: int) -> ExportStatus | None:
     return export.status
 
 
-def recent(limit: int = 20) -> list[Export]:
-    """The current tenant's latest exports (their files not loaded)."""
-    return db.session.scalars(
+def recent():
+    """The current tenant's exports, the latest first (their files not loaded)."""
+    return (
         select(Export)
         .options(selectinload(Export.created_by))
         .order_by(Export.created_at.desc(), Export.id.desc())
-        .limit(limit)
-    ).all()
+    )
 
 
 def fail_stalled(now: datetime) -> int:

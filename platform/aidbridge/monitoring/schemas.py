@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validates_schema
 
 from aidbridge.i18n import N_
 from aidbridge.referrals.models import CaseOutcome, DeclineReason, ReferralStatus
-from aidbridge.schemas import AREA_CODE, ID, MAX_PAGE, InputSchema
+from aidbridge.schemas import AREA_CODE, ID, InputSchema, PageQuery
 from aidbridge.vocab import NeedDimension, Urgency
 
 SHARE = {"as_string": True, "allow_none": True}
@@ -27,16 +27,15 @@ class MeasureQuery(InputSchema):
             raise ValidationError(N_("cannot be before the start"), "until")
 
 
-class MonitoringPageQuery(MeasureQuery):
-    """The monitoring pages' query string: the measures' filters, and which of the
-    referrals or unmet needs behind a figure a list shows."""
+class MonitoringPageQuery(MeasureQuery, PageQuery):
+    """The monitoring pages' query string: the measures' filters, which of the referrals
+    or unmet needs behind a figure a list shows, and its page."""
 
     status = fields.Enum(ReferralStatus, load_default=None)
     taken_on = fields.Boolean(load_default=False)
     decline_reason = fields.Enum(DeclineReason, load_default=None)
     outcome = fields.Enum(CaseOutcome, load_default=None)
     urgency = fields.Enum(Urgency, load_default=None)
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
 
 
 class PercentilesSchema(Schema):
